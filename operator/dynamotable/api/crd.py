@@ -1,0 +1,188 @@
+"""The DynamoTable CustomResourceDefinition, generated from the pydantic models.
+
+The models are the single source of truth: the OpenAPI schema is their JSON schema made structural
+(references inlined, nullable unions flattened, titles dropped), and the CEL rules below reject at admission
+what is always wrong. `crds/dynamotables.dynamotable.io.yaml` is this output; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from dynamotable.api import spec as s
+from dynamotable.api.status import DynamoTableStatus
+
+CRD_NAME = f"{s.PLURAL}.{s.GROUP}"
+
+# (rule, message) pairs at the level of `spec`; transition rules use oldSelf and only run on update.
+_BILLING = "(has(self.billingMode) ? self.billingMode : 'PAY_PER_REQUEST')"
+SPEC_RULES: tuple[tuple[str, str], ...] = (
+    (
+        f"{_BILLING} != 'PROVISIONED' || (has(self.readCapacity) && has(self.writeCapacity))",
+        "billingMode PROVISIONED needs readCapacity and writeCapacity on the table",
+    ),
+    (
+        f"{_BILLING} != 'PROVISIONED' || !has(self.globalSecondaryIndexes) || "
+        "self.globalSecondaryIndexes.all(g, has(g.readCapacity) && has(g.writeCapacity))",
+        "billingMode PROVISIONED needs readCapacity and writeCapacity on every global secondary index",
+    ),
+    (
+        f"{_BILLING} != 'PAY_PER_REQUEST' || (!has(self.readCapacity) && !has(self.writeCapacity))",
+        "billingMode PAY_PER_REQUEST does not take readCapacity or writeCapacity; remove them",
+    ),
+    (
+        f"{_BILLING} != 'PAY_PER_REQUEST' || !has(self.globalSecondaryIndexes) || "
+        "self.globalSecondaryIndexes.all(g, !has(g.readCapacity) && !has(g.writeCapacity))",
+        "billingMode PAY_PER_REQUEST does not take readCapacity or writeCapacity on indexes; remove them",
+    ),
+)
+
+
+def _immutable(field: str, what: str) -> tuple[str, str]:
+    return (
+        f"has(self.{field}) == has(oldSelf.{field}) && (!has(self.{field}) || self.{field} == oldSelf.{field})",
+        f"{field} is immutable: {what}",
+    )
+
+
+SPEC_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
+    _immutable("tableName", "a new name is a new table; create another DynamoTable and migrate the data"),
+    _immutable("region", "a table cannot move; create another DynamoTable in the new region"),
+    _immutable("hashKey", "the key schema is fixed at create; a new key needs a new table"),
+    _immutable("rangeKey", "the key schema is fixed at create; a new key needs a new table"),
+    _immutable("localSecondaryIndexes", "local indexes can only be defined when the table is created"),
+)
+
+TTL_RULE = (
+    "!has(self.enabled) || !self.enabled || has(self.attributeName)",
+    "ttl.enabled needs attributeName",
+)
+INCLUDE_RULE = (
+    "!has(self.projectionType) || self.projectionType != 'INCLUDE' || "
+    "(has(self.nonKeyAttributes) && size(self.nonKeyAttributes) > 0)",
+    "projectionType INCLUDE needs nonKeyAttributes",
+)
+
+
+def _rules(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"rule": rule, "message": message} for rule, message in pairs]
+
+
+def _structural(node: Any, defs: dict[str, Any]) -> Any:
+    """Turn pydantic's JSON schema into a Kubernetes structural schema."""
+    if isinstance(node, list):
+        return [_structural(n, defs) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = defs[node["$ref"].rsplit("/", 1)[-1]]
+        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return _structural(merged, defs)
+    if "anyOf" in node:
+        options = [o for o in node["anyOf"] if o.get("type") != "null"]
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        if len(options) == 1:
+            return _structural({**options[0], **rest}, defs)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "$defs"):
+            continue
+        if key == "additionalProperties" and value is False:
+            continue  # unknown fields are pruned by the API server and rejected by kubectl's field validation
+        if key == "default" and value in (None, [], {}):
+            continue
+        if key == "properties":
+            out[key] = {name: _structural(prop, defs) for name, prop in value.items()}
+        else:
+            out[key] = _structural(value, defs)
+    if "enum" in out and "type" not in out:
+        out["type"] = "string"
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+        out.setdefault("type", "string")
+    return out
+
+
+def spec_schema() -> dict[str, Any]:
+    raw = s.DynamoTableSpec.model_json_schema(by_alias=True, mode="validation")
+    schema: dict[str, Any] = _structural(raw, raw.get("$defs", {}))
+    props = schema["properties"]
+    props["ttl"]["x-kubernetes-validations"] = _rules(TTL_RULE)
+    for key in ("globalSecondaryIndexes", "localSecondaryIndexes"):
+        props[key]["items"]["x-kubernetes-validations"] = _rules(INCLUDE_RULE)
+    props["tags"]["maxProperties"] = s.MAX_TAGS
+    props["ignoreChanges"]["items"]["enum"] = list(s.IGNORABLE_PATHS)
+    props["ignoreChanges"]["maxItems"] = len(s.IGNORABLE_PATHS)
+    props["attributes"]["maxItems"] = 2 + 2 * s.MAX_GSIS + s.MAX_LSIS
+    props["replicas"]["maxItems"] = 50
+    schema["x-kubernetes-validations"] = _rules(*SPEC_RULES) + [
+        {"rule": rule, "message": message} for rule, message in SPEC_TRANSITION_RULES
+    ]
+    return schema
+
+
+def status_schema() -> dict[str, Any]:
+    raw = DynamoTableStatus.model_json_schema(by_alias=True, mode="serialization")
+    schema: dict[str, Any] = _structural(raw, raw.get("$defs", {}))
+    # Keep whatever else kopf or future versions write into status instead of pruning it.
+    schema["x-kubernetes-preserve-unknown-fields"] = True
+    return schema
+
+
+def crd() -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": CRD_NAME, "labels": {"app.kubernetes.io/name": "dynamotable-operator"}},
+        "spec": {
+            "group": s.GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "kind": s.KIND,
+                "listKind": f"{s.KIND}List",
+                "plural": s.PLURAL,
+                "singular": s.SINGULAR,
+                "shortNames": list(s.SHORT_NAMES),
+                "categories": ["aws", "dynamodb"],
+            },
+            "versions": [
+                {
+                    "name": s.VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Table", "type": "string", "jsonPath": ".status.tableName"},
+                        {"name": "Region", "type": "string", "jsonPath": ".status.region"},
+                        {"name": "Status", "type": "string", "jsonPath": ".status.tableStatus"},
+                        {
+                            "name": "Ready",
+                            "type": "string",
+                            "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
+                        },
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "description": "A DynamoDB table managed by dynamotable-operator.",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": spec_schema(),
+                                "status": status_schema(),
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def crd_yaml() -> str:
+    return "---\n" + yaml.safe_dump(crd(), sort_keys=False, width=120)

@@ -1,0 +1,105 @@
+"""The DynamoTable status: conditions (metav1.Condition shape) and what the operator observed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict, Field
+
+from dynamotable.api.spec import Model
+
+
+class ConditionType(StrEnum):
+    READY = "Ready"
+    PROGRESSING = "Progressing"
+
+
+class ConditionStatus(StrEnum):
+    TRUE = "True"
+    FALSE = "False"
+    UNKNOWN = "Unknown"
+
+
+class Reason(StrEnum):
+    """Why a condition has its status; the vocabulary users and alerts match on."""
+
+    SYNCED = "Synced"
+    CREATING = "Creating"
+    UPDATING = "Updating"
+    WAITING = "Waiting"
+    INVALID_SPEC = "InvalidSpec"
+    REPLACEMENT_REQUIRED = "ReplacementRequired"
+    ADOPTION_REQUIRED = "AdoptionRequired"
+    OWNERSHIP_CONFLICT = "OwnershipConflict"
+    RATE_LIMITED = "RateLimited"
+    AWS_ERROR = "AwsError"
+    DELETING = "Deleting"
+    DELETION_BLOCKED = "DeletionBlocked"
+    PLAN_ONLY = "PlanOnly"
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Condition(Model):
+    type: ConditionType
+    status: ConditionStatus
+    reason: Reason
+    message: str = ""
+    observed_generation: int | None = None
+    last_transition_time: str = Field(default_factory=now_rfc3339)
+
+
+class ReplicaStatus(Model):
+    region: str
+    status: str
+
+
+class DriftEntry(Model):
+    field: str
+    desired: str
+    live: str
+    at: str = Field(default_factory=now_rfc3339)
+
+
+class TerraformStatus(Model):
+    config_map: str
+    sha256: str
+
+
+class DynamoTableStatus(Model):
+    """What `.status` holds. Every field is optional: the operator fills what it knows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    observed_generation: int | None = None
+    table_name: str | None = None
+    region: str | None = None
+    table_arn: str | None = None
+    table_status: str | None = None
+    stream_arn: str | None = None
+    replicas: list[ReplicaStatus] = Field(default_factory=list)
+    plan: list[str] = Field(default_factory=list)
+    drift: list[DriftEntry] = Field(default_factory=list)
+    terraform: TerraformStatus | None = None
+    last_sync_time: str | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+def set_condition(conditions: list[Condition], new: Condition) -> list[Condition]:
+    """Replace the condition of the same type, keeping lastTransitionTime when the status did not change."""
+    out: list[Condition] = []
+    replaced = False
+    for cond in conditions:
+        if cond.type == new.type:
+            replaced = True
+            if cond.status == new.status:
+                new = new.model_copy(update={"last_transition_time": cond.last_transition_time})
+            out.append(new)
+        else:
+            out.append(cond)
+    if not replaced:
+        out.append(new)
+    return out

@@ -1,0 +1,270 @@
+"""The CRD: generated from the models, committed, structurally valid, and its CEL rules behave."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import celpy
+import jsonschema
+import pytest
+import yaml
+
+from dynamotable.api import crd as crd_module
+from dynamotable.api.crd import CRD_NAME, crd, crd_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "crds" / f"{CRD_NAME}.yaml"
+
+
+def test_committed_crd_equals_generated() -> None:
+    assert COMMITTED.read_text() == crd_yaml(), (
+        "regenerate with: dynamotable crd > crds/dynamotables.dynamotable.io.yaml"
+    )
+
+
+def test_crd_identity_and_columns() -> None:
+    doc = crd()
+    spec = doc["spec"]
+    assert spec["group"] == "dynamotable.io" and spec["scope"] == "Namespaced"
+    assert spec["names"]["shortNames"] == ["ddb"]
+    (version,) = spec["versions"]
+    assert version["name"] == "v1alpha1" and version["subresources"] == {"status": {}}
+    assert [c["name"] for c in version["additionalPrinterColumns"]] == [
+        "Table",
+        "Region",
+        "Status",
+        "Ready",
+        "Age",
+    ]
+
+
+def test_status_is_not_pruned() -> None:
+    status = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    assert status.get("x-kubernetes-preserve-unknown-fields") is True
+    for field in (
+        "observedGeneration",
+        "tableName",
+        "tableArn",
+        "tableStatus",
+        "streamArn",
+        "replicas",
+        "plan",
+        "drift",
+        "terraform",
+        "lastSyncTime",
+        "conditions",
+    ):
+        assert field in status["properties"], field
+    cond = status["properties"]["conditions"]["items"]["properties"]
+    assert {"type", "status", "reason", "message", "observedGeneration", "lastTransitionTime"} <= set(cond)
+
+
+def _walk(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}/{i}")
+
+
+def test_schema_is_structural() -> None:
+    schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    for path, node in _walk(schema):
+        if path.endswith("/properties") or "/x-kubernetes-validations" in path:
+            continue
+        assert "$ref" not in node and "anyOf" not in node and "allOf" not in node, path
+        if "properties" in node or "items" in node:
+            assert "type" in node, f"{path} has no type"
+        assert node.get("additionalProperties") is not False, path
+
+
+def test_crd_validates_against_kubernetes_schema() -> None:
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    kubernetes_validate.validate(crd(), "1.30.0", strict=True)
+
+
+async def test_kubectl_dry_run_accepts_the_crd(tmp_path: Path, kmock: Any) -> None:
+    """`dynamotable crd | kubectl apply --dry-run=client -f -` against kmock's emulated API discovery."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    import kmock as kmock_module
+
+    kmock.resources["apiextensions.k8s.io/v1/customresourcedefinitions"] = kmock_module.ResourceInfo(
+        kind="CustomResourceDefinition", namespaced=False
+    )
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "kmock", "cluster": {"server": str(kmock.url)}}],
+                "users": [{"name": "u", "user": {}}],
+                "contexts": [{"name": "c", "context": {"cluster": "kmock", "user": "u"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    proc = await asyncio.create_subprocess_exec(
+        kubectl,
+        "apply",
+        "--dry-run=client",
+        "--validate=false",
+        "-f",
+        "-",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+    )
+    out, err = await asyncio.wait_for(proc.communicate(crd_yaml().encode()), 60)
+    assert proc.returncode == 0, err.decode()
+    assert "dynamotables.dynamotable.io created (dry run)" in out.decode()
+
+
+SPEC_SCHEMA = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+VALID_SPEC: dict[str, Any] = {
+    "tableName": "orders",
+    "billingMode": "PROVISIONED",
+    "readCapacity": 5,
+    "writeCapacity": 5,
+    "hashKey": "id",
+    "rangeKey": "ts",
+    "attributes": [{"name": "id", "type": "S"}, {"name": "ts", "type": "N"}, {"name": "st", "type": "S"}],
+    "globalSecondaryIndexes": [{"name": "ByStatus", "hashKey": "st", "readCapacity": 1, "writeCapacity": 1}],
+    "localSecondaryIndexes": [{"name": "ByTs", "rangeKey": "st", "projectionType": "KEYS_ONLY"}],
+    "ttl": {"enabled": True, "attributeName": "expiresAt"},
+}
+
+
+def test_openapi_schema_accepts_valid_and_rejects_shape_errors() -> None:
+    jsonschema.validate(VALID_SPEC, SPEC_SCHEMA)
+    for bad in (
+        {"billingMode": "ON_DEMAND"},
+        {"readCapacity": 0},
+        {"tableName": "ab"},
+        {"ignoreChanges": ["nope"]},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**VALID_SPEC, **bad}, SPEC_SCHEMA)
+
+
+ENV = celpy.Environment()
+
+
+def cel(rule: str, self: Any, old: Any = None) -> bool:
+    program = ENV.program(ENV.compile(rule))
+    activation = {"self": celpy.json_to_cel(self)}
+    if old is not None:
+        activation["oldSelf"] = celpy.json_to_cel(old)
+    return bool(program.evaluate(activation))
+
+
+def rules_at(node: dict[str, Any]) -> dict[str, str]:
+    return {r["message"]: r["rule"] for r in node.get("x-kubernetes-validations", [])}
+
+
+def test_every_cel_rule_compiles_and_is_covered() -> None:
+    covered = {m for _, m in crd_module.SPEC_RULES} | {m for _, m in crd_module.SPEC_TRANSITION_RULES}
+    covered |= {crd_module.TTL_RULE[1], crd_module.INCLUDE_RULE[1]}
+    seen = set()
+    for _, node in _walk(SPEC_SCHEMA):
+        for message, rule in rules_at(node).items():
+            ENV.compile(rule)
+            seen.add(message)
+    assert seen == covered
+
+
+def spec_rule(fragment: str) -> str:
+    (rule,) = [r for m, r in rules_at(SPEC_SCHEMA).items() if m.startswith(fragment)]
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("fragment", "passing", "failing"),
+    [
+        (
+            "billingMode PROVISIONED needs readCapacity and writeCapacity on the table",
+            [VALID_SPEC, {"hashKey": "id"}, {"billingMode": "PAY_PER_REQUEST"}],
+            [{"billingMode": "PROVISIONED", "readCapacity": 1}, {"billingMode": "PROVISIONED"}],
+        ),
+        (
+            "billingMode PROVISIONED needs readCapacity and writeCapacity on every global",
+            [VALID_SPEC, {"billingMode": "PROVISIONED"}, {"globalSecondaryIndexes": [{"name": "a"}]}],
+            [
+                {
+                    "billingMode": "PROVISIONED",
+                    "globalSecondaryIndexes": [{"readCapacity": 1, "writeCapacity": 1}, {"readCapacity": 1}],
+                }
+            ],
+        ),
+        (
+            "billingMode PAY_PER_REQUEST does not take readCapacity or writeCapacity; remove",
+            [{"hashKey": "id"}, {"billingMode": "PROVISIONED", "readCapacity": 1}],
+            [{"readCapacity": 1}, {"billingMode": "PAY_PER_REQUEST", "writeCapacity": 3}],
+        ),
+        (
+            "billingMode PAY_PER_REQUEST does not take readCapacity or writeCapacity on indexes",
+            [{"globalSecondaryIndexes": [{"name": "a"}]}, VALID_SPEC],
+            [{"globalSecondaryIndexes": [{"name": "a"}, {"name": "b", "writeCapacity": 1}]}],
+        ),
+    ],
+)
+def test_spec_cel_rules(fragment: str, passing: list[Any], failing: list[Any]) -> None:
+    rule = spec_rule(fragment)
+    for obj in passing:
+        assert cel(rule, obj), obj
+    for obj in failing:
+        assert not cel(rule, obj), obj
+
+
+@pytest.mark.parametrize("field", ["tableName", "region", "hashKey", "rangeKey", "localSecondaryIndexes"])
+def test_immutability_transition_rules(field: str) -> None:
+    rule = spec_rule(f"{field} is immutable")
+    values = {
+        "tableName": ("orders", "orders-v2"),
+        "region": ("us-east-1", "eu-west-1"),
+        "hashKey": ("id", "pk"),
+        "rangeKey": ("ts", "sk"),
+        "localSecondaryIndexes": ([{"name": "ByTs", "rangeKey": "ts"}], [{"name": "ByTs", "rangeKey": "st"}]),
+    }
+    before, after = values[field]
+    old = {"hashKey": "id", field: before}
+    assert cel(rule, copy.deepcopy(old), old), "unchanged must pass"
+    assert cel(rule, {"hashKey": "id", field: before, "tags": {"a": "b"}}, old), "other fields may change"
+    assert not cel(rule, {"hashKey": "id", field: after}, old), "changed must fail"
+    without = {k: v for k, v in old.items() if k != field} or {"x": 1}
+    assert not cel(rule, without, old), "removing must fail"
+    if field != "hashKey":
+        assert not cel(rule, old, without), "adding must fail"
+
+
+def test_ttl_rule() -> None:
+    (rule,) = rules_at(SPEC_SCHEMA["properties"]["ttl"]).values()
+    assert cel(rule, {"enabled": True, "attributeName": "exp"})
+    assert cel(rule, {"enabled": False})
+    assert cel(rule, {})
+    assert not cel(rule, {"enabled": True})
+
+
+@pytest.mark.parametrize("key", ["globalSecondaryIndexes", "localSecondaryIndexes"])
+def test_include_rule(key: str) -> None:
+    (rule,) = rules_at(SPEC_SCHEMA["properties"][key]["items"]).values()
+    assert cel(rule, {"projectionType": "INCLUDE", "nonKeyAttributes": ["total"]})
+    assert cel(rule, {"projectionType": "ALL"})
+    assert cel(rule, {})
+    assert not cel(rule, {"projectionType": "INCLUDE"})
+    assert not cel(rule, {"projectionType": "INCLUDE", "nonKeyAttributes": []})
+
+
+def test_crd_yaml_round_trips() -> None:
+    assert yaml.safe_load(crd_yaml()) == crd()
