@@ -1,0 +1,372 @@
+"""DynamoTable manifests -> Terraform (`aws_dynamodb_table` + `import {}`), for audit and take-over.
+
+Pure: no I/O. Every argument and block is named as in the AWS provider's `aws_dynamodb_table` schema. The
+output works with provider 5.100 and 6.x (GSI keys use `hash_key`/`range_key`: 5.x has no `key_schema`)
+unless the spec uses what only 6.x has, and then versions.tf requires 6. Parts the spec leaves out
+(None = not managed by the operator) are not rendered. The output is deterministic and
+`terraform fmt`-canonical. A table outside the provider's region gets an aliased provider (5.x has no
+per-resource `region`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from dynamotable.api import spec as s
+from dynamotable.api.validation import OWNER_TAG
+from dynamotable.terraform.hcl import Writer, boolean, identifier, key, quote, string_list
+
+RESOURCE_TYPE = "aws_dynamodb_table"
+PROVIDER_SOURCE = "hashicorp/aws"
+PROVIDER_VERSION = ">= 5.100, < 7.0"
+# warm_throughput (table and GSI) and replica deletion_protection_enabled exist from provider 6.0 on
+# (checked with `terraform providers schema -json` against 5.100.0).
+PROVIDER_VERSION_V6 = ">= 6.0, < 7.0"
+TERRAFORM_VERSION = ">= 1.5"  # import blocks
+VERSIONS_FILE = "versions.tf"
+
+# spec.ignoreChanges path -> lifecycle.ignore_changes entries (the order of IGNORABLE_PATHS is kept).
+IGNORE_CHANGES: dict[str, tuple[str, ...]] = {
+    "billingMode": ("billing_mode",),
+    "readCapacity": ("read_capacity",),
+    "writeCapacity": ("write_capacity",),
+    "onDemandThroughput": ("on_demand_throughput",),
+    "warmThroughput": ("warm_throughput",),
+    "globalSecondaryIndexes.readCapacity": ("global_secondary_index",),
+    "globalSecondaryIndexes.writeCapacity": ("global_secondary_index",),
+    "globalSecondaryIndexes.onDemandThroughput": ("global_secondary_index",),
+    "globalSecondaryIndexes.warmThroughput": ("global_secondary_index",),
+    "stream": ("stream_enabled", "stream_view_type"),
+    "pointInTimeRecovery": ("point_in_time_recovery",),
+    "serverSideEncryption": ("server_side_encryption",),
+    "ttl": ("ttl",),
+    "tableClass": ("table_class",),
+    "deletionProtection": ("deletion_protection_enabled",),
+    "replicas": ("replica",),
+    "tags": ("tags",),
+}
+
+_GSI_IGNORE_NOTE = (
+    "Terraform cannot ignore one attribute inside a set block: spec.ignoreChanges lists",
+    "globalSecondaryIndexes.*, so every change to the global secondary indexes is ignored.",
+)
+
+
+def provider_alias(region: str) -> str:
+    """The alias of the aws provider configured for `region`: `us-west-2` -> `us_west_2`."""
+    return region.replace("-", "_")
+
+
+def default_label(manifest: s.DynamoTable) -> str:
+    return identifier(manifest.metadata.name)
+
+
+def needs_provider_v6(manifest: s.DynamoTable) -> bool:
+    """Whether the rendered resource uses something the 5.x AWS provider lacks: warm_throughput (table or
+    GSI, also as an ignore_changes entry) or replica deletion_protection_enabled."""
+    spec = manifest.spec
+    if spec.warm_throughput is not None or "warmThroughput" in spec.ignore_changes:
+        return True
+    if any(g.warm_throughput is not None for g in spec.global_secondary_indexes):
+        return True
+    return any(r.deletion_protection is not None for r in spec.replicas or ())
+
+
+def _printable(text: str) -> str:
+    """Text safe inside a `#` comment (a newline would end the comment)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
+
+
+def render_table(
+    manifest: s.DynamoTable, *, provider_region: str, owner: str | None = None, label: str | None = None
+) -> str:
+    """One `aws_dynamodb_table` resource and its `import {}` block.
+
+    `owner` is the value of the ownership tag (validation.OWNER_TAG) rendered into `tags`; None means
+    `manifest.owner_id`, "" leaves the tag out. The resource and the import block get
+    `provider = aws.<alias>` when the table's region differs from `provider_region`.
+    """
+    spec = manifest.spec
+    label = label or default_label(manifest)
+    region = spec.region or provider_region
+    provider = None if region == provider_region else f"aws.{provider_alias(region)}"
+    owner = manifest.owner_id if owner is None else owner
+    table_name = manifest.table_name
+    address = f"{RESOURCE_TYPE}.{label}"
+
+    w = Writer()
+    w.comment(
+        f"DynamoTable {_printable(manifest.owner_id)} -> DynamoDB table {_printable(table_name)} in {region}, "
+        "rendered by dynamotable-operator."
+    )
+    w.comment("The import block adopts the existing table: `terraform apply` takes it over without recreating it.")
+    w.open(f'resource "{RESOURCE_TYPE}" "{label}"')
+    if provider is not None:
+        w.attr("provider", provider)
+        w.blank()
+
+    forcenew = "name, hash_key or range_key" if spec.range_key is not None else "name or hash_key"
+    w.comment(f"ForceNew: changing {forcenew} makes Terraform replace the table (a new, empty table).")
+    w.attr("name", quote(table_name))
+    w.attr("billing_mode", quote(spec.billing_mode.value))
+    if spec.read_capacity is not None:
+        w.attr("read_capacity", str(spec.read_capacity))
+    if spec.write_capacity is not None:
+        w.attr("write_capacity", str(spec.write_capacity))
+    w.attr("hash_key", quote(spec.hash_key))
+    if spec.range_key is not None:
+        w.attr("range_key", quote(spec.range_key))
+
+    for attribute in spec.attributes:
+        w.blank()
+        w.open("attribute")
+        w.attr("name", quote(attribute.name))
+        w.attr("type", quote(attribute.type.value))
+        w.close()
+
+    if spec.on_demand_throughput is not None:
+        w.blank()
+        _on_demand_throughput(w, spec.on_demand_throughput)
+    if spec.warm_throughput is not None:
+        w.blank()
+        _warm_throughput(w, spec.warm_throughput)
+
+    for gsi in spec.global_secondary_indexes:
+        w.blank()
+        _global_secondary_index(w, gsi)
+    for lsi in spec.local_secondary_indexes:
+        w.blank()
+        _local_secondary_index(w, lsi)
+
+    if spec.stream is not None:
+        w.blank()
+        w.attr("stream_enabled", boolean(spec.stream.enabled))
+        if spec.stream.view_type is not None:
+            w.attr("stream_view_type", quote(spec.stream.view_type.value))
+
+    pitr = spec.point_in_time_recovery
+    if pitr is not None:
+        w.blank()
+        w.open("point_in_time_recovery")
+        w.attr("enabled", boolean(pitr.enabled))
+        if pitr.recovery_period_in_days is not None:
+            w.attr("recovery_period_in_days", str(pitr.recovery_period_in_days))
+        w.close()
+
+    sse = spec.server_side_encryption
+    if sse is not None:
+        w.blank()
+        w.open("server_side_encryption")
+        w.attr("enabled", boolean(sse.enabled))
+        if sse.kms_key_arn is not None:
+            w.attr("kms_key_arn", quote(sse.kms_key_arn))
+        w.close()
+
+    ttl = spec.ttl
+    if ttl is not None:
+        w.blank()
+        w.open("ttl")
+        if ttl.attribute_name is not None:
+            w.attr("attribute_name", quote(ttl.attribute_name))
+        w.attr("enabled", boolean(ttl.enabled))
+        w.close()
+
+    if spec.table_class is not None or spec.deletion_protection is not None:
+        w.blank()
+        if spec.table_class is not None:
+            w.attr("table_class", quote(spec.table_class.value))
+        if spec.deletion_protection is not None:
+            w.attr("deletion_protection_enabled", boolean(spec.deletion_protection))
+
+    for replica in spec.replicas or ():
+        w.blank()
+        _replica(w, replica)
+
+    tags = dict(spec.tags) if spec.tags is not None else None
+    if owner:
+        tags = tags or {}
+        tags.pop(OWNER_TAG, None)
+    if tags is not None or owner:
+        w.blank()
+        _tags(w, tags or {}, owner)
+
+    if spec.ignore_changes:
+        w.blank()
+        _lifecycle(w, spec.ignore_changes)
+    w.close()
+
+    w.blank()
+    w.open("import")
+    if provider is not None:
+        w.attr("provider", provider)
+    w.attr("to", address)
+    w.attr("id", quote(table_name))
+    w.close()
+    return w.text()
+
+
+def _on_demand_throughput(w: Writer, odt: s.OnDemandThroughput) -> None:
+    w.open("on_demand_throughput")
+    if odt.max_read_request_units is not None:
+        w.attr("max_read_request_units", str(odt.max_read_request_units))
+    if odt.max_write_request_units is not None:
+        w.attr("max_write_request_units", str(odt.max_write_request_units))
+    w.close()
+
+
+def _warm_throughput(w: Writer, warm: s.WarmThroughput) -> None:
+    w.open("warm_throughput")
+    if warm.read_units_per_second is not None:
+        w.attr("read_units_per_second", str(warm.read_units_per_second))
+    if warm.write_units_per_second is not None:
+        w.attr("write_units_per_second", str(warm.write_units_per_second))
+    w.close()
+
+
+def _global_secondary_index(w: Writer, gsi: s.GlobalSecondaryIndex) -> None:
+    w.comment("Changing hash_key, range_key, projection_type or non_key_attributes recreates this index.")
+    w.open("global_secondary_index")
+    w.attr("name", quote(gsi.name))
+    w.attr("hash_key", quote(gsi.hash_key))
+    if gsi.range_key is not None:
+        w.attr("range_key", quote(gsi.range_key))
+    w.attr("projection_type", quote(gsi.projection_type.value))
+    if gsi.non_key_attributes:
+        w.attr("non_key_attributes", string_list(gsi.non_key_attributes))
+    if gsi.read_capacity is not None:
+        w.attr("read_capacity", str(gsi.read_capacity))
+    if gsi.write_capacity is not None:
+        w.attr("write_capacity", str(gsi.write_capacity))
+    if gsi.on_demand_throughput is not None:
+        w.blank()
+        _on_demand_throughput(w, gsi.on_demand_throughput)
+    if gsi.warm_throughput is not None:
+        w.blank()
+        _warm_throughput(w, gsi.warm_throughput)
+    w.close()
+
+
+def _local_secondary_index(w: Writer, lsi: s.LocalSecondaryIndex) -> None:
+    w.comment("ForceNew: adding, removing or changing a local secondary index replaces the table.")
+    w.open("local_secondary_index")
+    w.attr("name", quote(lsi.name))
+    w.attr("range_key", quote(lsi.range_key))
+    w.attr("projection_type", quote(lsi.projection_type.value))
+    if lsi.non_key_attributes:
+        w.attr("non_key_attributes", string_list(lsi.non_key_attributes))
+    w.close()
+
+
+def _replica(w: Writer, replica: s.Replica) -> None:
+    if replica.kms_key_arn is not None:
+        w.comment("Changing kms_key_arn recreates this replica (Terraform removes it and adds it again).")
+    w.open("replica")
+    w.attr("region_name", quote(replica.region))
+    if replica.kms_key_arn is not None:
+        w.attr("kms_key_arn", quote(replica.kms_key_arn))
+    if replica.point_in_time_recovery:
+        w.attr("point_in_time_recovery", "true")
+    if replica.propagate_tags:
+        w.attr("propagate_tags", "true")
+    if replica.deletion_protection is not None:
+        w.attr("deletion_protection_enabled", boolean(replica.deletion_protection))
+    w.close()
+
+
+def _tags(w: Writer, tags: dict[str, str], owner: str) -> None:
+    if not tags and not owner:
+        w.attr("tags", "{}")
+        return
+    w.open("tags =")
+    # Sorted: the API server returns maps with sorted keys, so a manifest renders the same from a file
+    # as from the cluster.
+    for name, value in sorted(tags.items()):
+        w.attr(key(name), quote(value))
+    if owner:
+        w.comment("Ownership tag of dynamotable-operator: it only manages tables that carry it.")
+        w.attr(key(OWNER_TAG), quote(owner))
+    w.close()
+
+
+def _lifecycle(w: Writer, paths: Sequence[str]) -> None:
+    wanted = set(paths)
+    w.open("lifecycle")
+    w.comment("spec.ignoreChanges: these values are managed outside this resource (e.g. by auto scaling).")
+    w.open_list("ignore_changes")
+    done: set[str] = set()
+    for path, names in IGNORE_CHANGES.items():
+        if path not in wanted:
+            continue
+        for name in names:
+            if name in done:
+                continue
+            done.add(name)
+            if name == "global_secondary_index":
+                for note in _GSI_IGNORE_NOTE:
+                    w.comment(note)
+            w.item(name)
+    w.close("]")
+    w.close()
+
+
+def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str) -> str:
+    """`terraform {}` with the AWS provider requirement, the default provider and one alias per other region."""
+    v6 = any(needs_provider_v6(m) for m in manifests)
+    regions = sorted({m.spec.region or provider_region for m in manifests} - {provider_region})
+    w = Writer()
+    w.comment("Providers for the DynamoDB tables rendered by dynamotable-operator.")
+    w.open("terraform")
+    w.attr("required_version", quote(TERRAFORM_VERSION))
+    w.blank()
+    w.open("required_providers")
+    if v6:
+        w.comment("AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled.")
+    w.open("aws =")
+    w.attr("source", quote(PROVIDER_SOURCE))
+    w.attr("version", quote(PROVIDER_VERSION_V6 if v6 else PROVIDER_VERSION))
+    w.close()
+    w.close()
+    w.close()
+    w.blank()
+    w.open('provider "aws"')
+    w.attr("region", quote(provider_region))
+    w.close()
+    for region in regions:
+        w.blank()
+        w.open('provider "aws"')
+        w.attr("alias", quote(provider_alias(region)))
+        w.attr("region", quote(region))
+        w.close()
+    return w.text()
+
+
+def table_labels(manifests: Sequence[s.DynamoTable]) -> list[str]:
+    """A unique Terraform label per manifest: from metadata.name, prefixed with the namespace where two
+    manifests share a name (or a name would clash with versions.tf), numbered if still not unique."""
+    base = [default_label(m) for m in manifests]
+    counts = Counter(base)
+    reserved = VERSIONS_FILE.removesuffix(".tf")
+    labels = [
+        identifier(f"{m.namespace}_{m.metadata.name}") if counts[b] > 1 or b == reserved else b
+        for m, b in zip(manifests, base, strict=True)
+    ]
+    seen: set[str] = set()
+    out: list[str] = []
+    for label in labels:
+        unique, n = label, 1
+        while unique in seen or unique == reserved:
+            n += 1
+            unique = f"{label}_{n}"
+        seen.add(unique)
+        out.append(unique)
+    return out
+
+
+def render_files(manifests: Sequence[s.DynamoTable], *, provider_region: str) -> dict[str, str]:
+    """`versions.tf` then one `<label>.tf` per table, by file name."""
+    files = {
+        f"{label}.tf": render_table(m, provider_region=provider_region, label=label)
+        for m, label in zip(manifests, table_labels(manifests), strict=True)
+    }
+    return {VERSIONS_FILE: render_versions(manifests, provider_region=provider_region)} | dict(sorted(files.items()))

@@ -1,0 +1,44 @@
+# DynamoTable default/optimized-gsi -> DynamoDB table optimized-gsi-table in us-east-1, rendered by dynamotable-operator.
+# The import block adopts the existing table: `terraform apply` takes it over without recreating it.
+resource "aws_dynamodb_table" "optimized_gsi" {
+  # ForceNew: changing name, hash_key or range_key makes Terraform replace the table (a new, empty table).
+  name         = "optimized-gsi-table"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  range_key    = "timestamp"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  attribute {
+    name = "timestamp"
+    type = "N"
+  }
+
+  attribute {
+    name = "category"
+    type = "S"
+  }
+
+  # Changing hash_key, range_key, projection_type or non_key_attributes recreates this index.
+  global_secondary_index {
+    name            = "CategoryIndex"
+    hash_key        = "category"
+    range_key       = "timestamp"
+    projection_type = "ALL"
+  }
+
+  tags = {
+    Environment = "production"
+    Name        = "Optimized GSI DynamoDB Table"
+    # Ownership tag of dynamotable-operator: it only manages tables that carry it.
+    "dynamotable.io/owner" = "default/optimized-gsi"
+  }
+}
+
+import {
+  to = aws_dynamodb_table.optimized_gsi
+  id = "optimized-gsi-table"
+}

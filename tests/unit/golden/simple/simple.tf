@@ -1,0 +1,24 @@
+# DynamoTable default/simple -> DynamoDB table simple-table in us-east-1, rendered by dynamotable-operator.
+# The import block adopts the existing table: `terraform apply` takes it over without recreating it.
+resource "aws_dynamodb_table" "simple" {
+  # ForceNew: changing name or hash_key makes Terraform replace the table (a new, empty table).
+  name         = "simple-table"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  tags = {
+    Name = "Simple DynamoDB Table"
+    # Ownership tag of dynamotable-operator: it only manages tables that carry it.
+    "dynamotable.io/owner" = "default/simple"
+  }
+}
+
+import {
+  to = aws_dynamodb_table.simple
+  id = "simple-table"
+}
