@@ -1,0 +1,132 @@
+"""Settings of the local endpoint: transition latencies, injected faults, rule switches, and their CLI syntax."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+Clock = Callable[[], float]
+"""Seconds on a monotonic scale; injectable so tests can move time by hand."""
+
+
+@dataclass(frozen=True)
+class Latency:
+    """How long each control-plane transition lasts, in seconds (0 = over by the next request)."""
+
+    create: float = 0.0
+    update: float = 0.0
+    delete: float = 0.0
+    gsi_create: float = 0.0
+    gsi_delete: float = 0.0
+    replica: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value < 0:
+                raise ValueError(f"latency {f.name} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Per-request probabilities (0..1, summing to at most 1) of an injected control-plane failure."""
+
+    throttle: float = 0.0
+    server_error: float = 0.0
+    drop_connection: float = 0.0
+    resource_in_use: float = 0.0
+    limit_exceeded: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        total = 0.0
+        for name in FAULT_KINDS:
+            rate = getattr(self, name)
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"fault rate {name} must be within 0..1, got {rate}")
+            total += rate
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"fault rates add up to {total:g}; at most 1 is possible")
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, name) > 0 for name in FAULT_KINDS)
+
+
+FAULT_KINDS = ("throttle", "server_error", "drop_connection", "resource_in_use", "limit_exceeded")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Switches for AWS rules that some callers want relaxed.
+
+    ttl_change_window: seconds during which a second effective UpdateTimeToLive on a table is refused
+        (AWS: one change per hour). 0 disables the gate, e.g. for `dynamotable apply --local`.
+    replicas_need_new_and_old_images: refuse ReplicaUpdates Create unless the table has a
+        NEW_AND_OLD_IMAGES stream, as the reference (A13) and ACK require.
+    strict_single_change: also refuse the combinations AWS was observed to reject beyond the reference:
+        TableClass, DeletionProtectionEnabled and WarmThroughput must each be alone, OnDemandThroughput
+        only with BillingMode.
+    """
+
+    ttl_change_window: float = 3600.0
+    replicas_need_new_and_old_images: bool = True
+    strict_single_change: bool = False
+
+
+def _parse_pairs(text: str, what: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"bad {what} setting {item!r}: expected name=value")
+        pairs[key.strip().replace("-", "_")] = value.strip()
+    return pairs
+
+
+def _number(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def parse_latency(text: str) -> Latency:
+    """Parse `--latency`: a single number for every transition, or `create=2,update=1,gsi_create=3`."""
+    text = text.strip()
+    names = [f.name for f in fields(Latency)]
+    if not text:
+        return Latency()
+    if "=" not in text:
+        seconds = _number(text, "latency")
+        return Latency(**dict.fromkeys(names, seconds))
+    values: dict[str, Any] = {}
+    for key, value in _parse_pairs(text, "latency").items():
+        if key not in names:
+            raise ValueError(f"unknown latency {key!r}; known: {', '.join(names)}")
+        values[key] = _number(value, key)
+    return Latency(**values)
+
+
+def parse_faults(text: str) -> Faults:
+    """Parse `--faults`, e.g. `throttle=0.1,server_error=0.02,drop_connection=0.01,seed=7`."""
+    text = text.strip()
+    if not text:
+        return Faults()
+    names = [*FAULT_KINDS, "seed"]
+    values: dict[str, Any] = {}
+    for key, value in _parse_pairs(text, "fault").items():
+        if key not in names:
+            raise ValueError(f"unknown fault {key!r}; known: {', '.join(names)}")
+        if key == "seed":
+            try:
+                values[key] = int(value)
+            except ValueError:
+                raise ValueError(f"seed must be an integer, got {value!r}") from None
+        else:
+            values[key] = _number(value, key)
+    return Faults(**values)

@@ -1,0 +1,340 @@
+"""The control-plane realism layer: table lifecycle, UpdateTable rules, and the replies AWS would send."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import messages, motobackend, replicas, subresources
+from .config import Clock, Latency, Rules
+from .describe import shape_table
+from .gateway import MotoGateway
+from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableState
+from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update
+from .wire import AwsError, DynamoRequest, Reply, error_reply, json_reply, table_name_of
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[DynamoRequest, float], Reply]
+
+
+class ControlPlane:
+    """Handles DynamoDB calls for one endpoint. Not thread-safe: the middleware serialises calls."""
+
+    def __init__(self, gateway: MotoGateway, latency: Latency, rules: Rules, clock: Clock) -> None:
+        self.gateway = gateway
+        self.latency = latency
+        self.rules = rules
+        self.clock = clock
+        self.registry = Registry()
+        self.handlers: dict[str, Handler] = {
+            "CreateTable": self.create_table,
+            "DescribeTable": self.describe_table,
+            "UpdateTable": self.update_table,
+            "DeleteTable": self.delete_table,
+            "UpdateTimeToLive": lambda req, now: subresources.update_ttl(self, req, now),
+            "DescribeTimeToLive": lambda req, now: subresources.describe_ttl(self, req, now),
+            "UpdateContinuousBackups": lambda req, now: subresources.update_pitr(self, req, now),
+            "TagResource": lambda req, now: subresources.tag_resource(self, req, now),
+            "UntagResource": lambda req, now: subresources.untag_resource(self, req, now),
+        }
+
+    # ---- plumbing -------------------------------------------------------------------------------------------
+
+    def handle(self, request: DynamoRequest) -> Reply:
+        now = self.clock()
+        try:
+            self.settle(now)
+            handler = self.handlers.get(request.operation)
+            if handler is None:
+                return self.passthrough(request)
+            return handler(request, now)
+        except AwsError as error:
+            return error_reply(error)
+        except Exception as exc:
+            log.exception("local DynamoDB endpoint failed on %s", request.operation)
+            return error_reply(AwsError("InternalServerError", f"local endpoint error: {exc}", status=500))
+
+    def passthrough(self, request: DynamoRequest) -> Reply:
+        return self.gateway.send(request.environ, request.body)
+
+    def state_for(self, account: str, region: str, name: str, table: Any) -> TableState:
+        key = (account, region, name)
+        state = self.registry.tables.get(key)
+        if state is None or state.table is not table:
+            state = TableState(table)
+            self.registry.tables[key] = state
+        return state
+
+    def lookup(self, request: DynamoRequest, name: str) -> tuple[Any, TableState]:
+        table = motobackend.find_table(request.account, request.region, name)
+        if table is None:
+            raise messages.table_not_found(name)
+        return table, self.state_for(request.account, request.region, name, table)
+
+    def settle(self, now: float) -> None:
+        """Finish every transition whose time is up (transitions are evaluated lazily, on each request)."""
+        registry = self.registry
+        for key, state in list(registry.tables.items()):
+            account, region, name = key
+            live = motobackend.find_table(account, region, name)
+            if live is None or live is not state.table:
+                del registry.tables[key]
+                continue
+            if state.phase is not None and now >= state.phase_until:
+                if state.phase == DELETING:
+                    motobackend.drop_table(account, region, name)
+                    del registry.tables[key]
+                    registry.leave(account, name, region)
+                    continue
+                state.phase = None
+            for index, job in list(state.indexes.items()):
+                if now >= job.until:
+                    if job.status == DELETING:
+                        motobackend.remove_index(state.table, index)
+                        state.index_on_demand.pop(index, None)
+                    del state.indexes[index]
+            if state.sse_status is not None and now >= state.sse_until:
+                state.sse_status = None
+        for (account, name), regions in list(registry.groups.items()):
+            for region in list(regions):
+                if motobackend.find_table(account, region, name) is None:
+                    registry.leave(account, name, region)
+
+    def describe(self, request: DynamoRequest, name: str, now: float) -> dict[str, Any]:
+        data = self.gateway.call_ok(request.environ, "DescribeTable", {"TableName": name})
+        state = self.registry.tables.get((request.account, request.region, name))
+        return shape_table(data["Table"], state, now, replicas.describe(self, request.account, request.region, name))
+
+    # ---- tables ---------------------------------------------------------------------------------------------
+
+    def describe_table(self, request: DynamoRequest, now: float) -> Reply:
+        name = table_name_of(request.payload.get("TableName"))
+        table = motobackend.find_table(request.account, request.region, name)
+        if table is None:
+            return self.passthrough(request)
+        self.state_for(request.account, request.region, name, table)
+        return json_reply({"Table": self.describe(request, name, now)})
+
+    def create_table(self, request: DynamoRequest, now: float) -> Reply:
+        body = copy.deepcopy(request.payload)
+        subresources.check_create(body)
+        sse = body.get("SSESpecification")
+        if isinstance(sse, dict) and sse.get("Enabled"):
+            # [API SSESpecification, A10] DynamoDB reports the key as a key ARN whatever form was given; moto
+            # echoes the given id, so the ARN is resolved before moto stores it.
+            key = sse.get("KMSMasterKeyId")
+            sse["KMSMasterKeyId"] = motobackend.resolve_kms_key(request.account, request.region, key)
+        reply = self.gateway.call(request.environ, "CreateTable", body)
+        if reply.status >= 400:
+            return reply
+        name = str(body["TableName"])
+        table = motobackend.find_table(request.account, request.region, name)
+        if table is None:
+            raise AwsError("InternalServerError", f"moto did not keep table {name}", status=500)
+        state = self.state_for(request.account, request.region, name, table)
+        # [API CreateTable, A2] a new table is CREATING (its indexes too) until it turns ACTIVE.
+        state.start_phase(CREATING, now + self.latency.create)
+        state.billing_explicit = "BillingMode" in body
+        state.table_class = body.get("TableClass")
+        if body.get("OnDemandThroughput"):
+            state.on_demand = dict(body["OnDemandThroughput"])
+        for gsi in body.get("GlobalSecondaryIndexes") or []:
+            if gsi.get("OnDemandThroughput"):
+                state.index_on_demand[gsi["IndexName"]] = dict(gsi["OnDemandThroughput"])
+        description = shape_table(reply.json()["TableDescription"], state, now, [])
+        return json_reply({"TableDescription": description})
+
+    def delete_table(self, request: DynamoRequest, now: float) -> Reply:
+        name = table_name_of(request.payload.get("TableName"))
+        table, state = self.lookup(request, name)
+        if state.phase != DELETING:
+            if state.indexes:
+                # [DG-GSI, A4] the table cannot be deleted while any index is being built, updated or deleted.
+                raise messages.in_use("Cannot delete table while indexes are being created, updated, or deleted.")
+            if state.phase is not None:
+                # [API DeleteTable, A4] a CREATING or UPDATING table cannot be deleted.
+                raise messages.table_busy(state.phase, name)
+            if table.deletion_protection_enabled:
+                # [A12] DeletionProtectionEnabled blocks DeleteTable with a ValidationException.
+                raise messages.validation(
+                    "Resource cannot be deleted as it is currently protected against deletion. "
+                    "Disable deletion protection first."
+                )
+            # [API DeleteTable, A12] DELETING, then gone; on a global table only this region's replica goes.
+            state.start_phase(DELETING, now + self.latency.delete)
+        # [API] DeleteTable on a table already DELETING is not an error.
+        return json_reply({"TableDescription": self.describe(request, name, now)})
+
+    def update_table(self, request: DynamoRequest, now: float) -> Reply:
+        body = request.payload
+        name = table_name_of(body.get("TableName"))
+        check_request(body, request.region, self.rules)
+        table, state = self.lookup(request, name)
+        self.check_busy(state, body, name, now)
+        members = self.registry.members(request.account, name)
+        plan = plan_update(
+            body,
+            table,
+            has_replicas=request.region in members and len(members) > 1,
+            resolve_key=lambda key: motobackend.resolve_kms_key(request.account, request.region, key),
+        )
+        if plan.replica_updates:
+            action = replicas.check(self, request, table, state)
+            self.apply(table, state, plan, account=request.account, region=request.region, now=now)
+            replicas.apply(self, request, state, action, now=now)
+        else:
+            self.apply(table, state, plan, account=request.account, region=request.region, now=now)
+            replicated = plan.replicated()
+            for region in sorted(members - {request.region}):
+                other = motobackend.find_table(request.account, region, name)
+                if other is not None:
+                    other_state = self.state_for(request.account, region, name, other)
+                    self.apply(other, other_state, replicated, account=request.account, region=region, now=now)
+        return json_reply({"TableDescription": self.describe(request, name, now)})
+
+    def check_busy(self, state: TableState, body: dict[str, Any], name: str, now: float) -> None:
+        """[API UpdateTable, DG-GSI, A4] what a table or its indexes in transition refuse."""
+        if state.phase in (CREATING, DELETING):
+            raise messages.table_busy(state.phase, name)
+        actions = gsi_actions(body)
+        structural = [(kind, str(a.get("IndexName"))) for kind, a in actions if kind in ("Create", "Delete")]
+        updates = {str(a.get("IndexName")) for kind, a in actions if kind == "Update"}
+        for index, job in state.indexes.items():
+            if job.status == CREATING:
+                for kind, target in structural:
+                    if kind == "Delete" and target == index:
+                        if not job.backfilling(now):
+                            raise messages.in_use(
+                                "Index creation is in resource allocation phase. Retry deletion during backfilling "
+                                f"phase or when the index is active. Table: {name} Index: {index}"
+                            )
+                    else:
+                        raise messages.limit_exceeded(messages.ONE_ONLINE_INDEX)
+            elif job.status == DELETING:
+                if structural:
+                    raise messages.limit_exceeded(messages.ONE_ONLINE_INDEX)
+                if index in updates:
+                    raise messages.in_use(f"Index is being deleted. Table: {name} Index: {index}")
+                if body.get("ProvisionedThroughput") is not None or body.get("BillingMode") is not None:
+                    raise messages.in_use(
+                        f"Can't change table IOPS when an index is being deleted. Table: {name} Indexes: [{index}]"
+                    )
+            elif index in updates or (("Delete", index) in structural):
+                raise messages.in_use(f"Index is being updated. Table: {name} Index: {index}")
+        if state.phase == UPDATING:
+            # [API UpdateTable, TF] "you can't issue another UpdateTable request" while UPDATING.
+            raise messages.table_busy(UPDATING, name)
+
+    # ---- applying an UpdateTable ----------------------------------------------------------------------------
+
+    def apply(self, table: Any, state: TableState, plan: UpdatePlan, *, account: str, region: str, now: float) -> None:
+        """Apply a checked plan to moto's table and to the recorded state; starts the transitions."""
+        latency = self.latency
+        wall = time.time()
+        existing = {g.name for g in table.global_indexes}
+        create = plan.gsi_create if plan.gsi_create and plan.gsi_create["IndexName"] not in existing else None
+        delete = plan.gsi_delete if plan.gsi_delete in existing else None
+        updates = [u for u in plan.gsi_updates if u.get("IndexName") in existing]
+        old_throughput = dict(table.throughput)
+
+        # What moto models correctly goes through moto's own update_table; AttributeDefinitions only with a
+        # new index ([API, A3.3]: they are consumed by a GSI Create and ignored otherwise).
+        # moto treats empty values as "not given".
+        index_updates: list[dict[str, Any]] = [{"Update": copy.deepcopy(u)} for u in updates]
+        if create is not None:
+            index_updates.append({"Create": copy.deepcopy(create)})
+        motobackend.backend(account, region).update_table(
+            name=table.name,
+            attr_definitions=copy.deepcopy(plan.attribute_definitions or []) if create is not None else [],
+            global_index=index_updates,
+            throughput={},
+            billing_mode=plan.billing_mode or "",
+            stream_spec={},
+            deletion_protection_enabled=plan.deletion_protection,
+            warm_throughput=copy.deepcopy(plan.warm_throughput),
+        )
+        if plan.billing_mode is not None:
+            state.billing_explicit = True
+        if plan.throughput is not None:
+            table.throughput = _new_throughput(old_throughput, plan.throughput, plan.switch_billing, wall)
+        if plan.switch_billing and plan.billing_mode == PPR:
+            # [ACK, A1] on-demand tables and their GSIs report ProvisionedThroughput 0/0 (moto keeps the old one).
+            table.throughput = {
+                "ReadCapacityUnits": 0,
+                "WriteCapacityUnits": 0,
+                "NumberOfDecreasesToday": old_throughput.get("NumberOfDecreasesToday", 0),
+            }
+            for gsi in table.global_indexes:
+                gsi.throughput = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+            state.ppr_switched_at = wall
+        if plan.switch_billing and plan.billing_mode == PROVISIONED:
+            # [API OnDemandThroughput] the on-demand caps only exist under PAY_PER_REQUEST.
+            state.on_demand = None
+            state.index_on_demand.clear()
+
+        table_until = now + latency.update
+        for action in updates:
+            index = str(action["IndexName"])
+            if action.get("OnDemandThroughput"):
+                merged = {**state.index_on_demand.get(index, {}), **action["OnDemandThroughput"]}
+                state.index_on_demand[index] = merged
+            if index not in state.indexes:
+                state.indexes[index] = IndexJob(UPDATING, now, now + latency.update)
+        if create is not None:
+            index = str(create["IndexName"])
+            if create.get("OnDemandThroughput"):
+                state.index_on_demand[index] = dict(create["OnDemandThroughput"])
+            # [DG-GSI, A1] CREATING with Backfilling false (resource allocation, table UPDATING), then true.
+            state.indexes[index] = IndexJob(CREATING, now, now + latency.gsi_create, backfills=True)
+            table_until = max(table_until, now + latency.gsi_create / 2)
+        if delete is not None:
+            # [DG-GSI] a deleted index is DELETING, then gone (and its attributes pruned), the table UPDATING.
+            state.indexes[delete] = IndexJob(DELETING, now, now + latency.gsi_delete)
+            table_until = max(table_until, now + latency.gsi_delete)
+
+        if plan.stream is not None:
+            _apply_stream(table, plan.stream)
+        if plan.sse is not None:
+            if plan.sse.key_arn is None:
+                table.sse_specification = None
+            else:
+                table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": plan.sse.key_arn}
+            state.sse_status = plan.sse.transition
+            state.sse_until = now + latency.update
+        if plan.table_class is not None:
+            # [API TableClass, DG-TC] recorded and reported in TableClassSummary (moto ignores TableClass).
+            state.table_class = plan.table_class
+            state.table_class_updated = wall
+        if plan.on_demand is not None:
+            state.on_demand = {**(state.on_demand or {}), **plan.on_demand}
+        state.start_phase(UPDATING, table_until)
+
+
+def _new_throughput(old: dict[str, Any], wanted: dict[str, Any], switching: bool, wall: float) -> dict[str, Any]:
+    read, write = int(wanted["ReadCapacityUnits"]), int(wanted["WriteCapacityUnits"])
+    result: dict[str, Any] = {k: v for k, v in old.items() if k.startswith("Last")}
+    decreases = int(old.get("NumberOfDecreasesToday", 0))
+    if not switching and (read < old.get("ReadCapacityUnits", 0) or write < old.get("WriteCapacityUnits", 0)):
+        decreases += 1  # [DG-Q, A5] counted; the per-day budget itself is not enforced here
+        result["LastDecreaseDateTime"] = wall
+    if read > old.get("ReadCapacityUnits", 0) or write > old.get("WriteCapacityUnits", 0):
+        result["LastIncreaseDateTime"] = wall
+    result.update({"ReadCapacityUnits": read, "WriteCapacityUnits": write, "NumberOfDecreasesToday": decreases})
+    return result
+
+
+def _apply_stream(table: Any, spec: dict[str, Any]) -> None:
+    if spec.get("StreamEnabled"):
+        # [DG-STR, A7] every enable makes a new stream (new LatestStreamArn/Label). moto never clears its label
+        # and refuses a re-enable, so the label is cleared here and moto mints a fresh one.
+        table.latest_stream_label = None
+        table.set_stream_specification(dict(spec))
+    else:
+        # The old LatestStreamArn/Label stay visible after a disable [A7]. Dropping moto's shard avoids its
+        # KeyError (HTTP 500) on writes to a table whose stream was disabled [B1].
+        table.set_stream_specification({"StreamEnabled": False})
+        table.stream_shard = None

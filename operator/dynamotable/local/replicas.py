@@ -1,0 +1,182 @@
+"""Global tables version 2019.11.21: ReplicaUpdates really create and delete the table in the other region."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import messages, motobackend
+from .state import ACTIVE, CREATING, DELETING, UPDATING, TableState
+from .updates import PROVISIONED, billing_of, current_sse_key, replica_actions
+from .wire import DynamoRequest
+
+if TYPE_CHECKING:
+    from .controlplane import ControlPlane
+
+NEW_AND_OLD_IMAGES = "NEW_AND_OLD_IMAGES"
+
+
+@dataclass
+class ReplicaAction:
+    kind: str  # Create | Update | Delete
+    region: str
+    params: dict[str, Any]
+    key_arn: str | None = None  # the replica's KMS key, resolved in its region
+
+
+def describe(control: ControlPlane, account: str, region: str, name: str) -> list[dict[str, Any]]:
+    """[DG-GT, A13] Replicas[] as seen from `region`: every other member with its status."""
+    members = control.registry.members(account, name)
+    if region not in members:
+        return []
+    described = []
+    for other in sorted(members - {region}):
+        state = control.registry.tables.get((account, other, name))
+        status = state.status if state else ACTIVE
+        entry: dict[str, Any] = {"RegionName": other, "ReplicaStatus": status}
+        if state is not None and state.table_class:
+            entry["ReplicaTableClassSummary"] = {"TableClass": state.table_class}
+        described.append(entry)
+    return described
+
+
+def check(control: ControlPlane, request: DynamoRequest, table: Any, state: TableState) -> ReplicaAction:
+    """State-dependent ReplicaUpdates rules; the request shape was checked by updates.check_request."""
+    kind, params = replica_actions(request.payload)[0]
+    account, name = request.account, table.name
+    target = str(params.get("RegionName", ""))
+    if not motobackend.known_region(account, target):
+        raise messages.validation(
+            f"Region {target} is not supported. The latest version of global tables are only supported in the "
+            f"following regions: [{', '.join(motobackend.supported_regions(account))}]."
+        )
+    members = control.registry.members(account, name)
+    if kind != "Create":
+        if target not in members:
+            raise messages.validation(
+                "Update global table operation failed because one or more replicas were not part of the global "
+                f"table. Please retry the request without these replicas: [{target}]."
+            )
+        replica = motobackend.find_table(account, target, name)
+        if kind == "Delete" and replica is not None and replica.deletion_protection_enabled:
+            raise messages.validation(
+                f"Cannot delete table {name} in region {target} because it has deletion protection enabled. "
+                "Disable deletion protection first."
+            )
+        return ReplicaAction(kind, target, params)
+
+    if target in members or motobackend.find_table(account, target, name) is not None:
+        raise messages.validation(
+            f"Failed to create a the new replica of table with name: \u2018{name}\u2019 because one or more "
+            "replicas already existed as tables."
+        )
+    stream = table.stream_specification or {}
+    if control.rules.replicas_need_new_and_old_images and not (
+        stream.get("StreamEnabled") and stream.get("StreamViewType") == NEW_AND_OLD_IMAGES
+    ):
+        # [A13, ACK] replicas need a NEW_AND_OLD_IMAGES stream (the reference's rule; not AWS's verbatim text).
+        raise messages.invalid(
+            f"Table {name} needs a stream with StreamViewType NEW_AND_OLD_IMAGES before replicas can be added"
+        )
+    if billing_of(table) == PROVISIONED:
+        _check_write_autoscaling(account, request.region, table)
+    key_arn = None
+    current = current_sse_key(table)
+    if current is not None and current != motobackend.resolve_kms_key(account, request.region, None):
+        # [A10, TF PR #29102] a customer-managed-key table needs a key for each replica, in its region.
+        if not params.get("KMSMasterKeyId"):
+            raise messages.invalid("KMSMasterKeyId must be specified for each replica.")
+        key_arn = motobackend.resolve_kms_key(account, target, str(params["KMSMasterKeyId"]))
+    elif current is not None:
+        key_arn = motobackend.resolve_kms_key(account, target, None)
+    return ReplicaAction(kind, target, params, key_arn)
+
+
+def _check_write_autoscaling(account: str, region: str, table: Any) -> None:
+    # [A13, TF #13097, DG-GT] provisioned global tables need write auto scaling on the table and every GSI.
+    resource = f"table/{table.name}"
+    if not motobackend.write_autoscaled(account, region, resource, "dynamodb:table:WriteCapacityUnits"):
+        raise messages.validation("Table write capacity should either be Pay-Per-Request or AutoScaled.")
+    for gsi in table.global_indexes:
+        if not motobackend.write_autoscaled(
+            account, region, f"{resource}/index/{gsi.name}", "dynamodb:index:WriteCapacityUnits"
+        ):
+            raise messages.validation("GSI write capacity should either be Pay-Per-Request or AutoScaled.")
+
+
+def apply(
+    control: ControlPlane, request: DynamoRequest, state: TableState, action: ReplicaAction, *, now: float
+) -> None:
+    table = state.table
+    account, name = request.account, table.name
+    until = now + control.latency.replica
+    if action.kind == "Create":
+        replica = _create_replica_table(account, action, table)
+        replica_state = control.state_for(account, action.region, name, replica)
+        # [API ReplicaStatus, A13] the new replica is CREATING, then ACTIVE; the source is UPDATING meanwhile.
+        replica_state.start_phase(CREATING, until)
+        replica_state.billing_explicit = state.billing_explicit
+        replica_state.table_class = action.params.get("TableClassOverride") or state.table_class
+        replica_state.on_demand = copy.deepcopy(state.on_demand)
+        replica_state.index_on_demand = copy.deepcopy(state.index_on_demand)
+        replica_state.ttl_changed_at = state.ttl_changed_at
+        control.registry.join(account, name, request.region, action.region)
+    elif action.kind == "Delete":
+        replica = motobackend.find_table(account, action.region, name)
+        if replica is not None:
+            # [API, A12] ReplicaUpdates Delete removes that region's table: DELETING, then gone.
+            control.state_for(account, action.region, name, replica).start_phase(DELETING, until)
+    else:
+        replica = motobackend.find_table(account, action.region, name)
+        if replica is not None and action.params.get("TableClassOverride"):
+            replica_state = control.state_for(account, action.region, name, replica)
+            replica_state.table_class = action.params["TableClassOverride"]
+        until = now + control.latency.update
+    state.start_phase(UPDATING, max(until, now + control.latency.update))
+
+
+def _create_replica_table(account: str, action: ReplicaAction, source: Any) -> Any:
+    provisioned = billing_of(source) == PROVISIONED
+
+    def capacity(throughput: dict[str, Any]) -> dict[str, int]:
+        return {
+            "ReadCapacityUnits": int(throughput.get("ReadCapacityUnits", 0)),
+            "WriteCapacityUnits": int(throughput.get("WriteCapacityUnits", 0)),
+        }
+
+    global_indexes = []
+    for gsi in source.global_indexes:
+        index: dict[str, Any] = {
+            "IndexName": gsi.name,
+            "KeySchema": copy.deepcopy(gsi.schema),
+            "Projection": copy.deepcopy(gsi.projection),
+        }
+        if provisioned:
+            index["ProvisionedThroughput"] = capacity(gsi.throughput)
+        global_indexes.append(index)
+    local_indexes = [
+        {"IndexName": i.name, "KeySchema": copy.deepcopy(i.schema), "Projection": copy.deepcopy(i.projection)}
+        for i in source.indexes
+    ]
+    stream = source.stream_specification or {}
+    replica = motobackend.create_table(
+        account,
+        action.region,
+        name=source.name,
+        schema=copy.deepcopy(source.schema),
+        throughput=capacity(source.throughput) if provisioned else None,
+        attr=copy.deepcopy(source.attr),
+        global_indexes=global_indexes,
+        indexes=local_indexes,
+        streams=dict(stream) if stream.get("StreamEnabled") else None,
+        billing_mode=billing_of(source),
+        sse_specification=(
+            {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": action.key_arn} if action.key_arn else None
+        ),
+        tags=[],  # [DG-GT, A11] tags do not propagate to replicas
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    replica.ttl = copy.deepcopy(source.ttl)  # [DG-GT] TTL is replicated across the group
+    return replica

@@ -1,0 +1,139 @@
+"""LocalEndpoint: moto's WSGI app behind the realism middleware, served by werkzeug on a local port."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from . import motobackend
+from .config import Clock, Faults, Latency, Rules
+from .controlplane import ControlPlane
+from .gateway import MotoGateway
+from .middleware import RealismMiddleware, RecordedRequest
+
+log = logging.getLogger(__name__)
+
+NO_LATENCY = Latency()
+NO_FAULTS = Faults()
+AWS_RULES = Rules()
+
+
+class _QuietHandler(MotoRequestHandler):
+    """moto's request handler (keeps underscored headers) with per-request access logs at DEBUG level."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path, code)
+
+
+class LocalEndpoint:
+    """The embedded DynamoDB endpoint (use as a context manager, or start()/stop()).
+
+    moto keeps its data in process-wide state: endpoints in one process share it, and start() and reset()
+    clear all of it (tables, KMS keys, auto scaling targets). Run one endpoint per process at a time.
+    """
+
+    def __init__(
+        self,
+        *,
+        latency: Latency = NO_LATENCY,
+        faults: Faults = NO_FAULTS,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rules: Rules = AWS_RULES,
+        clock: Clock | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._clock: Clock = clock or time.monotonic
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._control = ControlPlane(MotoGateway(self._app), latency, rules, self._clock)
+        self._middleware = RealismMiddleware(self._app, self._control, faults, self._clock)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("LocalEndpoint.url is only known after start()")
+        return self._url
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> LocalEndpoint:
+        if self._server is not None:
+            return self
+        self.reset()
+        server = make_server(self.host, self.port, self._middleware, threaded=True, request_handler=_QuietHandler)
+        self._server = server
+        self._url = f"http://{self.host}:{server.server_port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="dynamotable-local", daemon=True
+        )
+        self._thread.start()
+        log.info("local DynamoDB endpoint listening on %s", self._url)
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def reset(self) -> None:
+        """Drop every table, everything else moto holds, and all transition state (recorded requests are kept)."""
+        with self._middleware.lock:
+            motobackend.reset_moto()
+            self._control.registry.clear()
+
+    def set_faults(self, faults: Faults) -> None:
+        self._middleware.set_faults(faults)
+
+    def set_latency(self, latency: Latency) -> None:
+        """New latencies apply to transitions started from now on."""
+        with self._middleware.lock:
+            self._control.latency = latency
+
+    def set_rules(self, rules: Rules) -> None:
+        with self._middleware.lock:
+            self._control.rules = rules
+
+    def requests(self) -> list[RecordedRequest]:
+        return self._middleware.recorded()
+
+    def clear_requests(self) -> None:
+        self._middleware.clear_recorded()
+
+    def __enter__(self) -> LocalEndpoint:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_forever(endpoint: LocalEndpoint, *, announce: Callable[[str], None] | None = None) -> None:
+    """Run `endpoint` until Ctrl-C (or until another thread stops it), for `dynamotable local --port P`."""
+    endpoint.start()
+    if announce is not None:
+        announce(endpoint.url)
+    try:
+        while endpoint.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        log.info("stopping the local DynamoDB endpoint")
+    finally:
+        endpoint.stop()

@@ -1,0 +1,87 @@
+"""What the realism layer remembers about tables beyond moto's own model.
+
+Keyed by (account, region, table name), like moto's backends. Each record holds a reference to the moto
+Table object it describes: when moto's table is gone or replaced (moto-api reset, a re-create), the record
+is stale and dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIVE = "ACTIVE"
+CREATING = "CREATING"
+UPDATING = "UPDATING"
+DELETING = "DELETING"
+
+TableKey = tuple[str, str, str]  # account, region, table name
+GroupKey = tuple[str, str]  # account, table name
+
+
+@dataclass
+class IndexJob:
+    """A GSI transition: CREATING (by UpdateTable or CreateTable), UPDATING or DELETING until `until`."""
+
+    status: str
+    started: float
+    until: float
+    backfills: bool = False  # only GSIs added by UpdateTable report Backfilling [API, DG-GSI]
+
+    def backfilling(self, now: float) -> bool:
+        # [DG-GSI] resource allocation first (Backfilling=false), then backfilling (true): half each.
+        return now >= self.started + (self.until - self.started) / 2
+
+
+@dataclass
+class TableState:
+    table: Any  # the moto Table this record describes
+    table_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    phase: str | None = None  # CREATING | UPDATING | DELETING; None = ACTIVE
+    phase_until: float = 0.0
+    indexes: dict[str, IndexJob] = field(default_factory=dict)
+    sse_status: str | None = None  # ENABLING | UPDATING | DISABLING while an SSE change runs
+    sse_until: float = 0.0
+    table_class: str | None = None
+    table_class_updated: float | None = None  # wall clock
+    on_demand: dict[str, int] | None = None
+    index_on_demand: dict[str, dict[str, int]] = field(default_factory=dict)
+    billing_explicit: bool = False  # BillingModeSummary is absent for tables never given a BillingMode [API]
+    ppr_switched_at: float | None = None  # wall clock of the last switch to PAY_PER_REQUEST
+    ttl_changed_at: float | None = None  # endpoint clock of the last effective UpdateTimeToLive
+
+    @property
+    def status(self) -> str:
+        return self.phase or ACTIVE
+
+    def start_phase(self, status: str, until: float) -> None:
+        if self.phase == status:
+            self.phase_until = max(self.phase_until, until)
+        else:
+            self.phase = status
+            self.phase_until = until
+
+
+@dataclass
+class Registry:
+    tables: dict[TableKey, TableState] = field(default_factory=dict)
+    groups: dict[GroupKey, set[str]] = field(default_factory=dict)  # global table -> member regions
+
+    def clear(self) -> None:
+        self.tables.clear()
+        self.groups.clear()
+
+    def members(self, account: str, name: str) -> set[str]:
+        return self.groups.get((account, name), set())
+
+    def join(self, account: str, name: str, *regions: str) -> None:
+        self.groups.setdefault((account, name), set()).update(regions)
+
+    def leave(self, account: str, name: str, region: str) -> None:
+        members = self.groups.get((account, name))
+        if members is None:
+            return
+        members.discard(region)
+        if len(members) <= 1:
+            del self.groups[(account, name)]
