@@ -2,81 +2,32 @@
 
 from __future__ import annotations
 
-import os
+import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from dynamotable import __version__
-from dynamotable.loader import Checked, LoadError, check, load
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_REGION = "us-east-1"
-
-
-def default_region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def files_option(func: F) -> F:
-    return click.option(
-        "-f",
-        "--filename",
-        "paths",
-        multiple=True,
-        required=True,
-        help="Manifest file, directory (recursive *.yaml/*.yml) or - for stdin. Repeatable.",
-    )(func)
-
-
-def region_option(func: F) -> F:
-    return click.option(
-        "--region",
-        default=None,
-        help="Region for manifests without spec.region (default: $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1).",
-    )(func)
-
-
-def load_checked(paths: tuple[str, ...], region: str) -> Checked:
-    """Load and validate manifests; print skipped-document notes; exit 1 on unreadable input."""
-    try:
-        loaded = load(paths)
-    except LoadError as exc:
-        _fail(str(exc))
-        raise AssertionError from exc  # unreachable: _fail exits
-    for note in loaded.notes:
-        click.echo(f"note: {note}", err=True)
-    return check(loaded, default_region=region)
-
-
-def exit_on_invalid(checked: Checked) -> None:
-    if checked.errors:
-        for line in checked.error_lines():
-            click.echo(line, err=True)
-        count = len(checked.errors)
-        click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was changed", err=True)
-        sys.exit(1)
-
-
-def handle_keyboard_interrupt(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
+from dynamotable.api.spec import DynamoTable
+from dynamotable.commands.common import (
+    default_region,
+    exit_on_invalid,
+    fail,
+    files_option,
+    load_checked,
+    region_option,
+)
+from dynamotable.commands.engine import (
+    apply_tables,
+    connect,
+    delete_tables,
+    make_plans,
+    print_plans,
+    target_options,
+)
+from dynamotable.commands.iam import iam_policy_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,8 +77,189 @@ def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path 
         for name, text in files.items():
             (output_dir / name).write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"{output_dir}: cannot write: {exc}")
+        fail(f"{output_dir}: cannot write: {exc}")
     click.echo(f"wrote {len(files)} files to {output_dir}", err=True)
+
+
+@main.command("run")
+@click.option("-n", "--namespace", "namespaces", multiple=True, help="Watch this namespace (repeatable; globs ok).")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Watch all namespaces (the default without -n).")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Kubeconfig file (default: in-cluster, then $KUBECONFIG or ~/.kube/config).",
+)
+@click.option("--context", default=None, help="Kubeconfig context (default: the current one).")
+@click.option("--liveness-port", type=int, default=None, help="Serve liveness on http://0.0.0.0:PORT/healthz.")
+@click.option(
+    "--liveness",
+    "liveness_url",
+    default=None,
+    help="Liveness endpoint URL, kopf style (e.g. http://0.0.0.0:8080/healthz).",
+)
+@click.option("--metrics-port", type=int, default=9090, show_default=True, help="Prometheus /metrics port; 0 disables.")
+@click.option("--log-format", type=click.Choice(["full", "plain", "json"]), default="full", show_default=True)
+@click.option("--standalone", is_flag=True, help="No peering (the default unless --peering is given).")
+@click.option("--peering", default=None, help="kopf peering object name: hot standby among replicas.")
+@click.option("--priority", type=int, default=0, help="Peering priority of this replica (higher wins).")
+@click.option("-v", "--verbose", is_flag=True)
+@click.option("--debug", is_flag=True)
+def run_command(
+    *,
+    namespaces: tuple[str, ...],
+    all_namespaces: bool,
+    kubeconfig: str | None,
+    context: str | None,
+    liveness_port: int | None,
+    liveness_url: str | None,
+    metrics_port: int,
+    log_format: str,
+    standalone: bool,
+    peering: str | None,
+    priority: int,
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """Run the operator (kopf) against a cluster; settings come from DYNAMOTABLE_* environment variables."""
+    from pydantic import ValidationError
+
+    from dynamotable.operator.runtime import Login, Operator, configure_logging
+    from dynamotable.operator.settings import OperatorSettings
+
+    if namespaces and all_namespaces:
+        fail("give either -n/--namespace or -A/--all-namespaces, not both")
+    if standalone and peering:
+        fail("give either --standalone or --peering, not both")
+    if liveness_port is not None and liveness_url is not None:
+        fail("give either --liveness-port or --liveness, not both")
+    try:
+        settings = OperatorSettings()
+    except ValidationError as exc:
+        fail(f"bad DYNAMOTABLE_* setting: {exc}")
+        raise AssertionError from exc  # unreachable: _fail exits
+    configure_logging(log_format, verbose=verbose, debug=debug)
+    liveness = liveness_url or (f"http://0.0.0.0:{liveness_port}/healthz" if liveness_port else None)
+    operator = Operator(settings, login=Login(kubeconfig=kubeconfig, context=context))
+    operator.run(
+        namespaces=namespaces,
+        peering=peering,
+        priority=priority,
+        liveness_endpoint=liveness,
+        metrics_port=metrics_port or None,
+    )
+
+
+def _targets(paths: tuple[str, ...], region: str | None) -> list[tuple[DynamoTable, str]]:
+    default = region or default_region()
+    checked = load_checked(paths, default)
+    exit_on_invalid(checked)
+    return [(m, m.region_or(default)) for _, m in checked.manifests]
+
+
+@main.command("plan")
+@files_option
+@region_option
+@target_options
+def plan_command(
+    *,
+    paths: tuple[str, ...],
+    region: str | None,
+    local: bool,
+    endpoint_url: str | None,
+    local_latency: str,
+    output: str,
+) -> None:
+    """Show what apply would do. Exit 0: no changes, 2: changes, 1: error. Sends no mutating call."""
+    targets = _targets(paths, region)
+    with connect(local, endpoint_url, local_latency) as target:
+        plans = make_plans(targets, target)
+    if output == "json":
+        click.echo(json.dumps({"tables": [p.to_json() for p in plans]}, indent=2))
+    else:
+        print_plans(plans, Console())
+    if any(p.error for p in plans):
+        sys.exit(1)
+    sys.exit(2 if any(p.changes for p in plans) else 0)
+
+
+@main.command("apply")
+@files_option
+@region_option
+@target_options
+@click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds per table before giving up.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 500),
+    default=10,
+    show_default=True,
+    help="Control-plane operations in flight per (account, region).",
+)
+def apply_command(
+    *,
+    paths: tuple[str, ...],
+    region: str | None,
+    local: bool,
+    endpoint_url: str | None,
+    local_latency: str,
+    output: str,
+    timeout: float,
+    parallelism: int,
+) -> None:
+    """Create or update the tables until they match their manifests."""
+    targets = _targets(paths, region)
+    with connect(local, endpoint_url, local_latency) as target:
+        if output == "text":
+            click.echo(f"applying {len(targets)} table(s) on {target.label}", err=True)
+        code = apply_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
+    sys.exit(code)
+
+
+@main.command("delete")
+@files_option
+@region_option
+@target_options
+@click.option("--timeout", type=float, default=1800.0, show_default=True, help="Seconds per table before giving up.")
+@click.option("--parallelism", type=click.IntRange(1, 500), default=10, show_default=True)
+def delete_command(
+    *,
+    paths: tuple[str, ...],
+    region: str | None,
+    local: bool,
+    endpoint_url: str | None,
+    local_latency: str,
+    output: str,
+    timeout: float,
+    parallelism: int,
+) -> None:
+    """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag)."""
+    targets = _targets(paths, region)
+    with connect(local, endpoint_url, local_latency) as target:
+        code = delete_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
+    sys.exit(code)
+
+
+@main.command("local")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--latency", default="0", show_default=True, help="Seconds each transition lasts: N or create=2,update=1,..."
+)
+@click.option(
+    "--faults", default="", help="Fault rates, e.g. throttle=0.1,server_error=0.02,drop_connection=0.01,seed=7."
+)
+def local_command(host: str, port: int, latency: str, faults: str) -> None:
+    """Serve the embedded DynamoDB (moto with AWS's control-plane behaviour) until Ctrl-C."""
+    from dynamotable.local import LocalEndpoint, parse_faults, parse_latency, serve_forever
+
+    try:
+        endpoint = LocalEndpoint(latency=parse_latency(latency), faults=parse_faults(faults), host=host, port=port)
+    except ValueError as exc:
+        fail(str(exc))
+    serve_forever(endpoint, announce=lambda url: click.echo(f"local DynamoDB listening on {url} (Ctrl-C stops)"))
+
+
+main.add_command(iam_policy_command, "iam-policy")
 
 
 if __name__ == "__main__":

@@ -105,10 +105,12 @@ class Runner:
         self._on_change = on_change
         self._clock = clock
         self._wake = threading.Condition()
+        self.current: list[TableRun] = []  # the runs of the call in progress, for progress displays
 
     def run(self, targets: Sequence[tuple[DynamoTable, str]]) -> list[TableRun]:
         """Converge every (manifest, region); returns one TableRun per target, in input order."""
         runs = [TableRun(manifest=m, region=r) for m, r in targets]
+        self.current = runs
         if not runs:
             return runs
         seq = itertools.count()
