@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import boto3
 import click
 from rich.console import Console
 from rich.live import Live
@@ -66,7 +68,13 @@ def connect(local: bool, endpoint_url: str | None, local_latency: str) -> Iterat
     if local and endpoint_url:
         raise click.UsageError("give either --local or --endpoint-url, not both")
     if not local:
-        yield Target(ClientFactory(endpoint_url=endpoint_url), Timing(), endpoint_url or "AWS")
+        # an endpoint on this machine is a local DynamoDB: its transitions take seconds, so poll like --local
+        loopback = endpoint_url is not None and _is_loopback(endpoint_url)
+        timing = LOCAL_TIMING if loopback else Timing()
+        # a local endpoint accepts any credentials: don't make users invent some
+        credentials = LOCAL_CREDENTIALS if loopback and boto3.Session().get_credentials() is None else None
+        factory = ClientFactory(endpoint_url=endpoint_url, credentials=credentials)
+        yield Target(factory, timing, endpoint_url or "AWS")
         return
     from dynamotable.local import LocalEndpoint, parse_latency
 
@@ -77,6 +85,11 @@ def connect(local: bool, endpoint_url: str | None, local_latency: str) -> Iterat
     with LocalEndpoint(latency=latency) as endpoint:
         factory = ClientFactory(endpoint_url=endpoint.url, credentials=LOCAL_CREDENTIALS)
         yield Target(factory, LOCAL_TIMING, f"embedded local DynamoDB ({endpoint.url})")
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 class Passes:
