@@ -1,0 +1,599 @@
+"""One level-triggered pass: validate -> observe -> ownership -> plan -> execute ONE step -> Outcome.
+
+The same function serves create, update, resume and the drift timer (design section 4). It never waits on
+AWS: when AWS is busy it returns, and `Outcome.requeue_after` says when to call it again. `delete` is the
+finalizer's counterpart (deletionPolicy Retain / Delete).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from dynamotable.api import spec as s
+from dynamotable.api.status import (
+    Condition,
+    ConditionStatus,
+    ConditionType,
+    DriftEntry,
+    DynamoTableStatus,
+    Reason,
+    ReplicaStatus,
+    set_condition,
+)
+from dynamotable.api.validation import OWNER_TAG, check_spec
+from dynamotable.aws.clients import ClientFactory
+from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, RateLimited, Retryable, Terminal
+from dynamotable.engine.execute import execute
+from dynamotable.engine.model import ACTIVE, Blocked, ObservedTable, Plan, Step
+from dynamotable.engine.observe import observe
+from dynamotable.engine.plan import TRANSITIONING, plan
+
+Now = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Requeue delays in seconds. `fast()` gives tiny values for tests and the local endpoint."""
+
+    poll: float = 5.0  # first poll while AWS is busy (CREATING, UPDATING, a GSI backfilling...)
+    poll_max: float = 20.0  # the poll interval grows to this while the wait lasts
+    drift: float = 300.0  # after Synced: look again for drift
+    retry_scale: float = 1.0  # multiplies the delay an error suggests (errors.py)
+    rate_limit_min: float = 60.0  # never requeue a rate-limited change sooner than this
+    not_found_retries: int = 3  # DescribeTable retries on ResourceNotFound right after our create
+    not_found_delay: float = 0.5
+    create_grace: float = 120.0  # how long after our CreateTable a missing table or tag is eventual consistency
+
+    @classmethod
+    def fast(cls) -> Timing:
+        return cls(
+            poll=0.02,
+            poll_max=0.1,
+            drift=1.0,
+            retry_scale=0.01,
+            rate_limit_min=0.05,
+            not_found_retries=3,
+            not_found_delay=0.02,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one pass did and what it asks for.
+
+    requeue_after: seconds until the next pass: 0 right after a step that leaves the table usable, the poll
+    interval while AWS is busy, until the limit lifts when RateLimited, the drift interval once Synced; None
+    when nothing will change until the spec does (InvalidSpec, AwsError, ReplacementRequired,
+    AdoptionRequired, OwnershipConflict, managementPolicy Plan). done: the table matches the spec (delete:
+    the finalizer can go).
+    """
+
+    requeue_after: float | None
+    status: DynamoTableStatus
+    events: list[Event] = field(default_factory=list)
+    executed: Step | None = None
+    done: bool = False
+    plan: Plan | None = None
+    error: Classified | None = None
+
+
+# Tables created through each factory, so a DescribeTable or ListTagsOfResource that lags right after
+# CreateTable (both are eventually consistent, A1, A11) is not read as "gone" or "not ours".
+_created: weakref.WeakKeyDictionary[ClientFactory, dict[tuple[str, str], tuple[str, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+_created_lock = threading.Lock()
+
+
+def _remember_create(factory: ClientFactory, region: str, name: str, owner: str) -> None:
+    with _created_lock:
+        _created.setdefault(factory, {})[(region, name)] = (owner, time.monotonic())
+
+
+def _recently_created(factory: ClientFactory, region: str, name: str, owner: str, grace: float) -> bool:
+    with _created_lock:
+        entry = _created.get(factory, {}).get((region, name))
+    return entry is not None and entry[0] == owner and time.monotonic() - entry[1] < grace
+
+
+# ------------------------------------------------------------------------------------------- status
+
+
+class _Report:
+    """Builds the status, conditions and events of one pass from the previous status."""
+
+    def __init__(self, manifest: s.DynamoTable, region: str, now: datetime) -> None:
+        self.manifest = manifest
+        self.now = now
+        self.generation = _generation(manifest)
+        self.prev = _previous_status(manifest)
+        self.fields: dict[str, Any] = {
+            "observed_generation": self.generation,
+            "table_name": manifest.table_name,
+            "region": region,
+            "table_arn": self.prev.table_arn,
+            "table_status": self.prev.table_status,
+            "stream_arn": self.prev.stream_arn,
+            "replicas": self.prev.replicas,
+            "plan": self.prev.plan,
+            "drift": self.prev.drift,
+            "terraform": self.prev.terraform,
+            "last_sync_time": self.prev.last_sync_time,
+        }
+        self.conditions = list(self.prev.conditions)
+        self.events: list[Event] = []
+
+    def prev_ready(self) -> Condition | None:
+        return next((c for c in self.prev.conditions if c.type == ConditionType.READY), None)
+
+    def observed(self, live: ObservedTable) -> None:
+        self.fields.update(
+            table_arn=live.arn,
+            table_status=live.status,
+            stream_arn=live.stream_arn,
+            replicas=[ReplicaStatus(region=r.region, status=r.status) for r in live.replicas],
+        )
+
+    def planned(self, the_plan: Plan, *, executed: bool) -> None:
+        if not the_plan.waiting:  # while AWS is busy the planner holds its steps back: keep the last plan shown
+            remaining = the_plan.steps[1:] if executed else the_plan.steps
+            self.fields["plan"] = [step.description for step in remaining]
+        previous = {(d.field, d.desired, d.live): d.at for d in self.prev.drift}
+        self.fields["drift"] = [
+            DriftEntry(
+                field=d.field,
+                desired=d.desired,
+                live=d.live,
+                at=previous.get((d.field, d.desired, d.live), _ts(self.now)),
+            )
+            for d in the_plan.drift
+        ]
+
+    def set(
+        self,
+        ready: ConditionStatus,
+        reason: Reason,
+        message: str,
+        *,
+        progressing: bool,
+        warn: bool = False,
+    ) -> None:
+        before = self.prev_ready()
+        ts = _ts(self.now)
+        self.conditions = set_condition(
+            self.conditions,
+            Condition(
+                type=ConditionType.READY,
+                status=ready,
+                reason=reason,
+                message=message,
+                observed_generation=self.generation,
+                last_transition_time=ts,
+            ),
+        )
+        self.conditions = set_condition(
+            self.conditions,
+            Condition(
+                type=ConditionType.PROGRESSING,
+                status=ConditionStatus.TRUE if progressing else ConditionStatus.FALSE,
+                reason=reason,
+                message=message,
+                observed_generation=self.generation,
+                last_transition_time=ts,
+            ),
+        )
+        changed = before is None or before.reason != reason or before.message != message
+        if warn and changed:
+            self.event("Warning", reason.value, message)
+        if reason == Reason.SYNCED:
+            self.fields["last_sync_time"] = ts
+            if before is None or before.reason != Reason.SYNCED:
+                self.event("Normal", reason.value, message)
+
+    def event(self, kind: Literal["Normal", "Warning"], reason: str, message: str) -> None:
+        self.events.append(Event(kind, reason, message))
+
+    def waited(self) -> float:
+        """Seconds since the current Progressing=True streak began (0 when it just began)."""
+        prog = next((c for c in self.prev.conditions if c.type == ConditionType.PROGRESSING), None)
+        if prog is None or prog.status != ConditionStatus.TRUE:
+            return 0.0
+        try:
+            since = datetime.fromisoformat(prog.last_transition_time.replace("Z", "+00:00"))
+        except ValueError:
+            return 0.0
+        return max(0.0, (self.now - since).total_seconds())
+
+    def outcome(self, requeue_after: float | None, **kwargs: Any) -> Outcome:
+        status = DynamoTableStatus(**self.fields, conditions=self.conditions)
+        return Outcome(requeue_after=requeue_after, status=status, events=self.events, **kwargs)
+
+
+def _ts(now: datetime) -> str:
+    return now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _generation(manifest: s.DynamoTable) -> int | None:
+    value = (manifest.metadata.model_extra or {}).get("generation")
+    return int(value) if isinstance(value, int) else None
+
+
+def _previous_status(manifest: s.DynamoTable) -> DynamoTableStatus:
+    raw = manifest.status or {}
+    try:
+        return DynamoTableStatus.model_validate(raw)
+    except ValueError:
+        return DynamoTableStatus()
+
+
+def _poll(timing: Timing, report: _Report) -> float:
+    return min(timing.poll_max, max(timing.poll, report.waited() / 4))
+
+
+# -------------------------------------------------------------------------------------------- errors
+
+
+def _error_outcome(report: _Report, exc: AwsCallFailed, timing: Timing, *, the_plan: Plan | None = None) -> Outcome:
+    c = exc.classified
+    where = f"{exc.operation} ({exc.region})"
+    if isinstance(c, AlreadyDone):
+        return report.outcome(0.0, plan=the_plan, error=c)
+    if isinstance(c, Retryable):
+        delay = max(0.0, c.delay * timing.retry_scale)
+        if the_plan is None and report.prev_ready() is not None:
+            # a transient failure while only reading: the last verdict still stands
+            return report.outcome(delay, error=c)
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.WAITING,
+            f"{where}: AWS answered {c.code}; retrying in {c.delay:g}s ({c.message})",
+            progressing=True,
+        )
+        return report.outcome(delay, plan=the_plan, error=c)
+    if isinstance(c, RateLimited):
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.RATE_LIMITED,
+            f"{where} is rate-limited by AWS and can go on at {_ts(c.until)}: {c.message}",
+            progressing=True,
+            warn=True,
+        )
+        return report.outcome(max(timing.rate_limit_min, c.delay(report.now)), plan=the_plan, error=c)
+    assert isinstance(c, Terminal)
+    report.set(
+        ConditionStatus.FALSE,
+        Reason.AWS_ERROR,
+        f"{where} failed: {c.code}: {c.message}",
+        progressing=False,
+        warn=True,
+    )
+    return report.outcome(None, plan=the_plan, error=c)
+
+
+# ----------------------------------------------------------------------------------------- reconcile
+
+
+def reconcile(
+    manifest: s.DynamoTable,
+    factory: ClientFactory,
+    *,
+    region: str,
+    owner: str | None = None,
+    now: Now | None = None,
+    timing: Timing | None = None,
+) -> Outcome:
+    """One pass. Executes at most one mutating AWS call."""
+    timing = timing or Timing()
+    owner = owner or manifest.owner_id
+    report = _Report(manifest, region, (now or _utcnow)())
+    spec = manifest.spec
+
+    errors = list(check_spec(manifest, default_region=region))
+    if errors:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.INVALID_SPEC,
+            "; ".join(str(e) for e in errors),
+            progressing=False,
+            warn=True,
+        )
+        return report.outcome(None)
+
+    name = manifest.table_name
+    recent = _recently_created(factory, region, name, owner, timing.create_grace)
+    try:
+        live = observe(
+            factory,
+            manifest,
+            region=region,
+            expect_exists=recent or report.prev.table_arn is not None,
+            not_found_retries=timing.not_found_retries,
+            not_found_delay=timing.not_found_delay,
+        )
+    except AwsCallFailed as exc:
+        return _error_outcome(report, exc, timing)
+
+    if live is None:
+        return _create(manifest, factory, report, region=region, owner=owner, timing=timing)
+
+    report.observed(live)
+    if live.status == "DELETING":
+        report.set(ConditionStatus.FALSE, Reason.WAITING, f"table {name} is being deleted", progressing=True)
+        return report.outcome(_poll(timing, report))
+
+    live_owner = live.tags.get(OWNER_TAG)
+    if live_owner is not None and live_owner != owner:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.OWNERSHIP_CONFLICT,
+            f"table {name} in {region} belongs to {live_owner} ({OWNER_TAG}); this resource ({owner}) will not "
+            "touch it. Use another tableName, or remove the other resource first",
+            progressing=False,
+            warn=True,
+        )
+        return report.outcome(None)
+    if live_owner is None and live.status == "CREATING" and not spec.adopt:
+        # tags given to CreateTable may not be listed yet (A11): decide once the table is ACTIVE
+        report.set(ConditionStatus.FALSE, Reason.CREATING, f"table {name} is CREATING", progressing=True)
+        return report.outcome(_poll(timing, report))
+    if live_owner is None and not spec.adopt and not recent:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.ADOPTION_REQUIRED,
+            f"table {name} already exists in {region} and was not created by this operator; set spec.adopt: "
+            "true to take it over (its settings will be changed to match the spec)",
+            progressing=False,
+            warn=True,
+        )
+        return report.outcome(None)
+
+    the_plan = plan(manifest, live, region=region, owner=owner)
+    report.planned(the_plan, executed=False)
+    stopper = next((b for b in the_plan.blocked if b.stops_all), None)
+    if stopper is not None:
+        return _blocked(report, stopper, the_plan, timing)
+    if the_plan.waiting:
+        reason = Reason.CREATING if live.status == "CREATING" else Reason.WAITING
+        report.set(
+            ConditionStatus.FALSE,
+            reason,
+            "waiting for AWS: " + "; ".join(the_plan.waiting),
+            progressing=True,
+        )
+        return report.outcome(_poll(timing, report), plan=the_plan)
+    if not the_plan.steps:
+        if the_plan.blocked:
+            return _blocked(report, the_plan.blocked[0], the_plan, timing)
+        report.set(ConditionStatus.TRUE, Reason.SYNCED, f"table {name} matches the spec", progressing=False)
+        return report.outcome(timing.drift, plan=the_plan, done=True)
+
+    ready = report.prev_ready()
+    if (
+        the_plan.drift
+        and ready is not None
+        and ready.reason == Reason.SYNCED
+        and report.prev.observed_generation == report.generation
+    ):
+        report.event(
+            "Warning",
+            "DriftDetected",
+            "live table differs from the spec: "
+            + ", ".join(f"{d.field} (spec {d.desired}, live {d.live})" for d in the_plan.drift),
+        )
+    if spec.management_policy == s.ManagementPolicy.PLAN:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.PLAN_ONLY,
+            f"{len(the_plan.steps)} change(s) pending; managementPolicy is Plan, so nothing is applied: "
+            + "; ".join(the_plan.descriptions()),
+            progressing=False,
+        )
+        return report.outcome(None, plan=the_plan)
+
+    step = the_plan.steps[0]
+    try:
+        execute(factory, step, now=report.now)
+    except AwsCallFailed as exc:
+        return _error_outcome(report, exc, timing, the_plan=the_plan)
+    report.planned(the_plan, executed=True)
+    report.event("Normal", Reason.UPDATING.value, step.description)
+    report.set(ConditionStatus.FALSE, Reason.UPDATING, step.description, progressing=True)
+    return report.outcome(_poll(timing, report) if step.transitions else 0.0, executed=step, plan=the_plan)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _blocked(report: _Report, blocked: Blocked, the_plan: Plan, timing: Timing) -> Outcome:
+    reason = Reason(blocked.reason)
+    report.set(
+        ConditionStatus.FALSE,
+        reason,
+        f"{blocked.field}: {blocked.message}",
+        progressing=False,
+        warn=True,
+    )
+    # an unusable table (e.g. its KMS key disabled) can recover by itself: keep looking
+    requeue = timing.drift if reason == Reason.AWS_ERROR else None
+    return report.outcome(requeue, plan=the_plan)
+
+
+def _create(
+    manifest: s.DynamoTable,
+    factory: ClientFactory,
+    report: _Report,
+    *,
+    region: str,
+    owner: str,
+    timing: Timing,
+) -> Outcome:
+    the_plan = plan(manifest, None, region=region, owner=owner)
+    report.planned(the_plan, executed=False)
+    stopper = next((b for b in the_plan.blocked if b.stops_all), None)
+    if stopper is not None:
+        return _blocked(report, stopper, the_plan, timing)
+    if manifest.spec.management_policy == s.ManagementPolicy.PLAN:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.PLAN_ONLY,
+            f"table {manifest.table_name} does not exist; managementPolicy is Plan, so it is not created",
+            progressing=False,
+        )
+        return report.outcome(None, plan=the_plan)
+    if report.prev.table_arn and not _recently_created(
+        factory, region, manifest.table_name, owner, timing.create_grace
+    ):
+        report.event(
+            "Warning",
+            "TableMissing",
+            f"table {manifest.table_name} ({report.prev.table_arn}) no longer exists; creating it again (empty)",
+        )
+    step = the_plan.steps[0]
+    try:
+        response = execute(factory, step, now=report.now)
+    except AwsCallFailed as exc:
+        if isinstance(exc.classified, AlreadyDone):
+            _remember_create(factory, region, manifest.table_name, owner)
+        return _error_outcome(report, exc, timing, the_plan=the_plan)
+    _remember_create(factory, region, manifest.table_name, owner)
+    description = response.get("TableDescription") or {}
+    report.fields.update(
+        table_arn=description.get("TableArn"),
+        table_status=description.get("TableStatus", "CREATING"),
+        stream_arn=description.get("LatestStreamArn"),
+    )
+    report.planned(the_plan, executed=True)
+    report.event("Normal", Reason.CREATING.value, step.description)
+    report.set(ConditionStatus.FALSE, Reason.CREATING, step.description, progressing=True)
+    return report.outcome(timing.poll, executed=step, plan=the_plan)
+
+
+# -------------------------------------------------------------------------------------------- delete
+
+
+def delete(
+    manifest: s.DynamoTable,
+    factory: ClientFactory,
+    *,
+    region: str,
+    owner: str | None = None,
+    now: Now | None = None,
+    timing: Timing | None = None,
+) -> Outcome:
+    """One deletion pass. `done` when the finalizer can go: the table is gone, retained, or not ours."""
+    timing = timing or Timing()
+    owner = owner or manifest.owner_id
+    report = _Report(manifest, region, (now or _utcnow)())
+    spec = manifest.spec
+    name = manifest.table_name
+    try:
+        live = observe(factory, manifest, region=region)
+    except AwsCallFailed as exc:
+        return _error_outcome(report, exc, timing)
+    if live is None:
+        report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
+        report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} does not exist", progressing=False)
+        return report.outcome(None, done=True)
+    report.observed(live)
+    if live.status == "DELETING":  # tags are not readable any more; wait until it is gone
+        report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} is being deleted", progressing=True)
+        return report.outcome(_poll(timing, report))
+    live_owner = live.tags.get(OWNER_TAG)
+    if live_owner != owner:
+        whose = f"belongs to {live_owner}" if live_owner else "was not created by this operator"
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.DELETING,
+            f"table {name} {whose}; it is left in place",
+            progressing=False,
+            warn=spec.deletion_policy == s.DeletionPolicy.DELETE,
+        )
+        return report.outcome(None, done=True)
+    if spec.management_policy == s.ManagementPolicy.PLAN:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.DELETING,
+            f"managementPolicy is Plan: table {name} is left in place, unchanged",
+            progressing=False,
+        )
+        return report.outcome(None, done=True)
+
+    if spec.deletion_policy == s.DeletionPolicy.RETAIN:
+        step = Step(
+            "UntagResource",
+            region,
+            {"ResourceArn": live.arn, "TagKeys": [OWNER_TAG]},
+            f"release table {name}: remove the {OWNER_TAG} tag (deletionPolicy Retain keeps the table)",
+            transitions=False,
+        )
+        return _run_delete_step(report, factory, step, timing, done_after=True)
+
+    if spec.deletion_protection or live.deletion_protection:
+        where = "the live table" if live.deletion_protection else "the spec"
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.DELETION_BLOCKED,
+            f"deletion protection is on in {where}; turn it off on the table (spec.deletionProtection: false, "
+            "applied before the resource is deleted, or aws dynamodb update-table --no-deletion-protection-enabled) "
+            "to let the table be deleted. The operator never disables deletion protection by itself",
+            progressing=False,
+            warn=True,
+        )
+        return report.outcome(timing.drift)
+
+    busy = [f"table is {live.status}"] if live.status != ACTIVE else []
+    busy += [f"GSI {g.name} is {g.status}" for g in live.gsis if g.status != ACTIVE]
+    busy += [f"replica in {r.region} is {r.status}" for r in live.replicas if r.status in TRANSITIONING]
+    if busy:
+        report.set(ConditionStatus.FALSE, Reason.DELETING, "waiting: " + "; ".join(busy), progressing=True)
+        return report.outcome(_poll(timing, report))
+    if live.replicas:
+        rep = live.replicas[0]
+        if rep.deletion_protection:
+            report.set(
+                ConditionStatus.FALSE,
+                Reason.DELETION_BLOCKED,
+                f"the replica in {rep.region} has deletion protection on; turn it off first (the operator never "
+                "disables deletion protection by itself)",
+                progressing=False,
+                warn=True,
+            )
+            return report.outcome(timing.drift)
+        step = Step(
+            "UpdateTable",
+            region,
+            {"TableName": name, "ReplicaUpdates": [{"Delete": {"RegionName": rep.region}}]},
+            f"delete the replica in {rep.region} before the table",
+        )
+        return _run_delete_step(report, factory, step, timing, done_after=False)
+    step = Step("DeleteTable", region, {"TableName": name}, f"delete table {name} in {region}")
+    return _run_delete_step(report, factory, step, timing, done_after=False)
+
+
+def _run_delete_step(
+    report: _Report, factory: ClientFactory, step: Step, timing: Timing, *, done_after: bool
+) -> Outcome:
+    try:
+        execute(factory, step, now=report.now)
+    except AwsCallFailed as exc:
+        return _error_outcome(report, exc, timing)
+    report.event("Normal", Reason.DELETING.value, step.description)
+    report.fields["plan"] = []
+    report.set(ConditionStatus.FALSE, Reason.DELETING, step.description, progressing=not done_after)
+    if done_after:
+        return report.outcome(None, executed=step, done=True)
+    return report.outcome(_poll(timing, report), executed=step)
