@@ -885,12 +885,14 @@ CASES: list[Case] = [
         "rule_replacement_required_for_a_range_key_change",
         {"rangeKey": "ts", "attributes": attrs(id="S", ts="N"), "deletionProtection": True},
         live(),
+        steps=[("UpdateTable", REGION, {"TableName": "orders", "DeletionProtectionEnabled": True})],
         blocked=[("ReplacementRequired", "rangeKey")],
     ),
     Case(
         "rule_replacement_required_for_a_key_attribute_type_change",
         {"attributes": attrs(id="N"), "deletionProtection": True},
         live(),
+        steps=[("UpdateTable", REGION, {"TableName": "orders", "DeletionProtectionEnabled": True})],
         blocked=[("ReplacementRequired", "attributes[id].type")],
     ),
     Case(
@@ -1022,15 +1024,39 @@ def test_rule_table_renamed_is_replacement_not_a_second_table() -> None:
     assert [(b.reason, b.field, b.stops_all) for b in result.blocked] == [("ReplacementRequired", "tableName", True)]
 
 
-def test_rule_replacement_required_stops_every_other_step() -> None:
+def test_rule_replacement_required_lets_the_other_steps_go_ahead() -> None:
     result = plan(
-        manifest(hashKey="pk", attributes=attrs(pk="S"), tags={"a": "b"}, deletionProtection=True),
+        manifest(
+            hashKey="pk",
+            attributes=attrs(pk="S", st="S"),
+            tags={"a": "b"},
+            deletionProtection=True,
+            globalSecondaryIndexes=[{"name": "ByStatus", "hashKey": "st"}],
+        ),
         live(),
         region=REGION,
         owner=OWNER,
     )
-    assert result.steps == []
-    assert result.blocked[0].stops_all
+    assert [(b.reason, b.field, b.stops_all) for b in result.blocked] == [("ReplacementRequired", "hashKey", False)]
+    assert [s.operation for s in result.steps] == ["TagResource", "UpdateTable", "UpdateTable"]
+    create = result.steps[-1].request
+    # the new GSI is defined on the live key schema: the live hash key keeps its definition, the blocked one is absent
+    assert create["AttributeDefinitions"] == [
+        {"AttributeName": "id", "AttributeType": "S"},
+        {"AttributeName": "st", "AttributeType": "S"},
+    ]
+
+
+def test_rule_key_type_change_keeps_the_live_type_in_attribute_definitions() -> None:
+    result = plan(
+        manifest(attributes=attrs(id="N", st="S"), globalSecondaryIndexes=[{"name": "ByStatus", "hashKey": "st"}]),
+        live(),
+        region=REGION,
+        owner=OWNER,
+    )
+    assert [(b.reason, b.field) for b in result.blocked] == [("ReplacementRequired", "attributes[id].type")]
+    (step,) = result.steps
+    assert {"AttributeName": "id", "AttributeType": "S"} in step.request["AttributeDefinitions"]
 
 
 def test_rule_drift_lists_field_desired_and_live() -> None:

@@ -404,7 +404,8 @@ class _Planner:
     # ------------------------------------------------------------------------------------ identity
 
     def check_identity(self) -> None:
-        """Key schema, key attribute types and LSIs never change (A6): the spec describes another table."""
+        """Key schema, key attribute types and LSIs never change (A6). Such a change is blocked with
+        ReplacementRequired; every other change still goes ahead on the live table's keys."""
         spec, live = self.spec, self.live
         fix = "create a new DynamoTable with another tableName and migrate the data"
         if spec.hash_key != live.hash_key:
@@ -413,7 +414,6 @@ class _Planner:
                 Reason.REPLACEMENT_REQUIRED,
                 "hashKey",
                 f"hashKey changed from {live.hash_key} to {spec.hash_key}: a table's key schema cannot change; {fix}",
-                stops_all=True,
             )
         if spec.range_key != live.range_key:
             self.differ("rangeKey", spec.range_key, live.range_key)
@@ -422,7 +422,6 @@ class _Planner:
                 "rangeKey",
                 f"rangeKey changed from {_fmt(live.range_key)} to {_fmt(spec.range_key)}: a table's key schema "
                 f"cannot change; {fix}",
-                stops_all=True,
             )
         identity_keys = {live.hash_key, *([live.range_key] if live.range_key else [])}
         identity_keys |= {x.range_key for x in live.lsis}
@@ -435,7 +434,6 @@ class _Planner:
                     f"attributes[{attr}].type",
                     f"attribute {attr} is a key of the table or of a local index and its type changed from "
                     f"{have} to {want}; key types cannot change; {fix}",
-                    stops_all=True,
                 )
         desired_lsis = {
             x.name: (x.range_key, x.projection_type.value, frozenset(x.non_key_attributes))
@@ -456,7 +454,6 @@ class _Planner:
                 "localSecondaryIndexes",
                 f"local secondary indexes differ ({', '.join(changed)}): they can only be set when a table is "
                 f"created; {fix}",
-                stops_all=True,
             )
 
     # ------------------------------------------------------------------------------------- waiting
@@ -884,9 +881,12 @@ class _Planner:
         names |= {x.range_key for x in live.lsis}
         for gsi in gsis:
             names |= set(gsi.keys)
+        live_keys = {live.hash_key, *([live.range_key] if live.range_key else []), *(x.range_key for x in live.lsis)}
         out = []
         for name in sorted(names):
-            kind = self.types.get(name) or live.attribute_types.get(name)
+            # the live table's own keys keep their live types, even while a type change is blocked
+            kind = live.attribute_types.get(name) if name in live_keys else None
+            kind = kind or self.types.get(name) or live.attribute_types.get(name)
             if kind:
                 out.append({"AttributeName": name, "AttributeType": kind})
         return out
