@@ -60,8 +60,7 @@ R_PROVIDER = (
 R_GLOBAL = (
     "global table as one table with a replica: the seed's second table plus aws_dynamodb_global_table "
     "manage legacy (2017.11.29) global tables; a 2019.11.21 global table is a replica block, replication "
-    "needs a NEW_AND_OLD_IMAGES stream, and propagate_tags gives the replica the table's tags (the seed tagged "
-    "its second table itself)"
+    "needs a NEW_AND_OLD_IMAGES stream"
 )
 R_UNDEFINED_CAPACITY = (
     "dropped: each.value.read_capacity / write_capacity are not defined for this environment (a Terraform "
@@ -123,7 +122,7 @@ def _corrections() -> list[Difference]:
     for name in ("lsi_table", "advanced"):
         out.append(_projection(t + name, "local_secondary_index", "StatusIndex"))
     category, timestamp = {"name": "category", "type": "S"}, {"name": "timestamp", "type": "N"}
-    replica = {"region_name": "us-west-2", "propagate_tags": True}
+    replica = {"region_name": "us-west-2"}
     out += [
         _fix(t + "provisioned", "attribute[category]", ABSENT, category, R_UNDEFINED_ATTRIBUTES),
         _fix(t + "provisioned", "attribute[timestamp]", ABSENT, timestamp, R_UNDEFINED_ATTRIBUTES),

@@ -15,8 +15,7 @@ resource "aws_dynamodb_table" "global_table" {
   stream_view_type = "NEW_AND_OLD_IMAGES"
 
   replica {
-    region_name    = "us-west-2"
-    propagate_tags = true
+    region_name = "us-west-2"
   }
 
   tags = {

@@ -1,0 +1,87 @@
+"""Audit equivalence: after `apply` on the local endpoint, the rendered Terraform plans no change.
+
+Every example is converged by the engine on the embedded local DynamoDB; then its rendered Terraform (with
+the import blocks) is planned by the real terraform binary and AWS provider against the same endpoint. The
+plan must import every table and add, change and destroy nothing: the Terraform we publish for audit is
+exactly the live table. Skips where terraform or the provider is absent (see test_terraform_validate.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_render_support import EXAMPLES, PROVIDER_REGION
+from test_terraform_validate import _env, _run, plugin_dir, terraform_binary
+
+from dynamotable.aws.clients import ClientFactory, Credentials
+from dynamotable.commands.engine import LOCAL_TIMING, Passes, Target
+from dynamotable.engine.reconcile import reconcile
+from dynamotable.engine.runner import Runner, RunState
+from dynamotable.loader import check, load
+from dynamotable.local import Latency, LocalEndpoint
+from dynamotable.terraform.render import render_files
+
+pytestmark = pytest.mark.terraform
+PLAN_LINE = re.compile(r"Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\.")
+
+
+def _local_provider(endpoint_url: str) -> str:
+    return f"""provider "aws" {{
+  region                      = "{PROVIDER_REGION}"
+  access_key                  = "local"
+  secret_key                  = "local"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+
+  endpoints {{
+    dynamodb = "{endpoint_url}"
+    kms      = "{endpoint_url}"
+    sts      = "{endpoint_url}"
+  }}
+}}"""
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[LocalEndpoint]:
+    latency = Latency(create=0.2, update=0.1, delete=0.1, gsi_create=0.2, gsi_delete=0.1, replica=0.2)
+    with LocalEndpoint(latency=latency) as ep:
+        yield ep
+
+
+def test_rendered_terraform_of_every_applied_example_plans_no_change(endpoint: LocalEndpoint, tmp_path: Path) -> None:
+    terraform = terraform_binary()
+    if terraform is None:
+        pytest.skip("terraform not found (set TERRAFORM or put it on PATH)")
+    plugins = plugin_dir(tmp_path / "plugin-layout")
+    if plugins is None:
+        pytest.skip("no terraform-provider-aws found (set TF_PLUGIN_DIR to a plugin directory)")
+    checked = check(load([str(EXAMPLES)]), default_region=PROVIDER_REGION)
+    assert not checked.errors
+    manifests = [m for _, m in checked.manifests]
+    factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("local", "local"))
+    target = Target(factory, LOCAL_TIMING, "local")
+    runs = Runner(Passes(target, reconcile), timeout=120).run([(m, m.region_or(PROVIDER_REGION)) for m in manifests])
+    assert {r.state for r in runs} == {RunState.DONE}, [(r.table, r.state, r.message) for r in runs]
+
+    files = render_files(manifests, provider_region=PROVIDER_REGION)
+    default_provider = f'provider "aws" {{\n  region = "{PROVIDER_REGION}"\n}}'
+    assert default_provider in files["versions.tf"]
+    files["versions.tf"] = files["versions.tf"].replace(default_provider, _local_provider(endpoint.url))
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+
+    env = _env(tmp_path)
+    init = _run([terraform, "init", f"-plugin-dir={plugins[0]}", "-input=false", "-no-color"], tmp_path, env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = _run([terraform, "plan", "-input=false", "-no-color", "-lock=false"], tmp_path, env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    match = PLAN_LINE.search(output)
+    assert match, output
+    imported, added, changed, destroyed = map(int, match.groups())
+    assert (added, changed, destroyed) == (0, 0, 0), output
+    assert imported == len(manifests)
