@@ -1,0 +1,136 @@
+"""`dynamotable iam-policy`: print a least-privilege IAM policy (JSON) for the operator's role or for an app.
+
+dynamotable iam-policy [--table-prefix P] [--account-id ID] [--region R] [--replica-region R]... [--kms-key-arn ARN]...
+dynamotable iam-policy -f manifests/ [--account-id ID]          # operator role, scoped to those tables
+dynamotable iam-policy --access -f manifests/ [--read-only]     # an application's access to those tables
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from dynamotable.api.spec import DynamoTable
+from dynamotable.commands.common import default_region, exit_on_invalid, fail, load_checked
+from dynamotable.commands.engine_operations import engine_operations
+from dynamotable.terraform.iam import (
+    ANY,
+    MANAGED_POLICY_MAX_CHARS,
+    OperatorScope,
+    PolicyError,
+    TableRef,
+    access_policy,
+    operator_policy,
+    policy_json,
+    policy_size,
+)
+
+
+def _manifests(paths: Sequence[str], region: str) -> list[DynamoTable]:
+    checked = load_checked(tuple(paths), region)
+    exit_on_invalid(checked)
+    return [manifest for _, manifest in checked.manifests]
+
+
+def _kms_keys(manifest: DynamoTable) -> tuple[str, ...]:
+    spec = manifest.spec
+    keys = [r.kms_key_arn for r in spec.replicas or [] if r.kms_key_arn]
+    sse = spec.server_side_encryption
+    if sse and sse.enabled and sse.kms_key_arn:
+        keys.append(sse.kms_key_arn)
+    return tuple(sorted(set(keys)))
+
+
+def table_ref(manifest: DynamoTable, region: str) -> TableRef:
+    """What a policy needs to know about one manifest's table."""
+    spec = manifest.spec
+    return TableRef(
+        name=manifest.table_name,
+        region=manifest.region_or(region),
+        replica_regions=tuple(r.region for r in spec.replicas or []),
+        stream=bool(spec.stream and spec.stream.enabled),
+        indexes=bool(spec.global_secondary_indexes or spec.local_secondary_indexes),
+        kms_key_arns=_kms_keys(manifest),
+    )
+
+
+@click.command("iam-policy")
+@click.option(
+    "-f",
+    "--filename",
+    "paths",
+    multiple=True,
+    help="Manifests (file, directory or -): scope the policy to exactly these tables. Required with --access.",
+)
+@click.option("--access", is_flag=True, help="The policy an application needs for the tables, not the operator's.")
+@click.option("--read-only", is_flag=True, help="With --access: reads only (no Put/Update/Delete/BatchWrite).")
+@click.option("--table-prefix", default="", help="Operator policy for tables whose name starts with this.")
+@click.option("--account-id", default=ANY, show_default=True, help="AWS account id (12 digits) in the ARNs.")
+@click.option(
+    "--region",
+    default=None,
+    help="Without -f: the region the operator manages (default: all). With -f: region of manifests without "
+    "spec.region (default: $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1).",
+)
+@click.option(
+    "--replica-region",
+    "replica_regions",
+    multiple=True,
+    help="Grant what adding/removing replicas needs in this region ('*' = any). Repeatable. "
+    "With -f the manifests' replica regions are used instead.",
+)
+@click.option(
+    "--kms-key-arn",
+    "kms_key_arns",
+    multiple=True,
+    help="Customer managed KMS key tables are encrypted with. Repeatable. With -f the manifests' keys are used.",
+)
+def iam_policy_command(
+    *,
+    paths: tuple[str, ...],
+    access: bool,
+    read_only: bool,
+    table_prefix: str,
+    account_id: str,
+    region: str | None,
+    replica_regions: tuple[str, ...],
+    kms_key_arns: tuple[str, ...],
+) -> None:
+    """Print a least-privilege IAM policy: the operator's role (default) or an application's (--access)."""
+    if access and not paths:
+        fail("--access needs the tables: give -f with their manifests")
+    if read_only and not access:
+        fail("--read-only only applies to --access")
+    if paths and table_prefix:
+        fail("-f scopes the policy to the manifests' tables; --table-prefix cannot be combined with it")
+    try:
+        if paths:
+            home = region or default_region()
+            tables = [table_ref(m, home) for m in _manifests(paths, home)]
+            if access:
+                policy = access_policy(tables, account_id=account_id, read_only=read_only)
+            else:
+                if replica_regions:
+                    fail("with -f the replica regions come from the manifests' spec.replicas")
+                scope = OperatorScope(account_id=account_id, tables=tuple(tables), kms_key_arns=kms_key_arns)
+                policy = operator_policy(engine_operations(), scope)
+        else:
+            scope = OperatorScope(
+                account_id=account_id,
+                table_prefix=table_prefix,
+                regions=(region,) if region else (ANY,),
+                replica_regions=replica_regions,
+                kms_key_arns=kms_key_arns,
+            )
+            policy = operator_policy(engine_operations(), scope)
+    except PolicyError as exc:
+        fail(str(exc))
+    click.echo(policy_json(policy), nl=False)
+    size = policy_size(policy)
+    if size > MANAGED_POLICY_MAX_CHARS:
+        click.echo(
+            f"warning: the policy is {size} characters; a managed policy holds {MANAGED_POLICY_MAX_CHARS}. "
+            "Split it (e.g. per directory of manifests) or use --table-prefix.",
+            err=True,
+        )

@@ -1,0 +1,279 @@
+"""Least-privilege IAM policies, as JSON-ready dicts. Pure: no I/O, no AWS.
+
+Two policies:
+
+* `operator_policy`: what the operator's role (IRSA) needs. Its actions are exactly the AWS operations the
+  engine calls (passed in, derived from the engine's code by `dynamotable.commands.engine_operations`),
+  plus the permissions AWS checks *besides* the called operation's own action, each documented below with
+  its source. Resources are the tables in scope (`table/<prefix>*`, or exact names from manifests).
+* `access_policy`: what an application needs to use given tables, like the seed guide's DynamoDBAccess
+  policy (items on the table, Query/Scan on its indexes), plus stream reads where a stream is enabled.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+POLICY_VERSION = "2012-10-17"
+ANY = "*"
+# AWS's size limit of a customer managed policy, counted without whitespace.
+MANAGED_POLICY_MAX_CHARS = 6144
+
+# Operations that authorize against no resource: IAM only accepts "*" for them.
+ACCOUNT_LEVEL_DYNAMODB = frozenset({"DescribeEndpoints", "DescribeLimits", "ListTables", "ListGlobalTables"})
+# Operations that need no IAM permission at all.
+NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
+
+# Adding a replica (UpdateTable ReplicaUpdates Create) needs, in the replica's region, CreateTableReplica and
+# the item actions DynamoDB uses to copy the data; removing one needs DeleteTableReplica (AWS: "Using IAM with
+# global tables", docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2gt_IAM.html).
+REPLICA_ACTIONS = (
+    "dynamodb:CreateTableReplica",
+    "dynamodb:DeleteTableReplica",
+    "dynamodb:Scan",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+# The first global table of an account makes DynamoDB create its replication service-linked role on the
+# caller's behalf, which the caller must be allowed to do.
+REPLICATION_SLR_SERVICE = "replication.dynamodb.amazonaws.com"
+REPLICATION_SLR_NAME = "AWSServiceRoleForDynamoDBReplication"
+# A table encrypted with a customer managed key: the principal choosing the key must hold these on it, and
+# DynamoDB uses them through the service (AWS: "Encryption at rest: how it works", key policy for a customer
+# managed key). Limited here to calls made via DynamoDB with kms:ViaService.
+CMK_ACTIONS = (
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+# The engine's DescribeKey only resolves the AWS managed key's alias (to tell it from a customer key).
+AWS_MANAGED_KEY_ALIAS = "alias/aws/dynamodb"
+
+# Application access. Batch and ConditionCheck actions grant nothing beyond their single-item counterparts
+# (BatchGetItem reads what GetItem reads; ConditionCheckItem is how TransactWriteItems checks a condition) and
+# the AWS SDKs' high-level clients use them, so leaving them out would break common code for no gain.
+# DescribeTable (metadata only) is what SDK mappers call at start-up and how a consumer finds the stream ARN.
+READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
+WRITE_ACTIONS = ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+INDEX_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+
+ACCOUNT_ID = re.compile(r"^(\d{12}|\*)$")
+ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+
+
+class PolicyError(ValueError):
+    """The inputs cannot make a valid least-privilege policy; the message says what to change."""
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
+def _arns(name_patterns: Iterable[str], regions: Iterable[str], account_id: str) -> list[str]:
+    return sorted(
+        {
+            f"arn:{partition_of(region)}:dynamodb:{region}:{account_id}:table/{pattern}"
+            for region in regions
+            for pattern in name_patterns
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    """One table as a policy sees it: name, home region, replica regions, and what it uses."""
+
+    name: str
+    region: str
+    replica_regions: tuple[str, ...] = ()
+    stream: bool = False
+    indexes: bool = False
+    kms_key_arns: tuple[str, ...] = ()  # customer managed keys of the table and its replicas
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.region, *self.replica_regions)))
+
+    def arns(self, account_id: str, regions: Iterable[str] | None = None) -> list[str]:
+        return _arns([self.name], self.regions if regions is None else regions, account_id)
+
+
+def _statement(
+    sid: str, actions: Iterable[str], resources: Iterable[str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    resource_list = sorted(set(resources))
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(set(actions)),
+        "Resource": resource_list[0] if resource_list == [ANY] else resource_list,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _check_action(action: str) -> None:
+    if not ACTION.match(action) or action.endswith(":*"):
+        raise PolicyError(f"{action!r} is not a single IAM action (service:Operation)")
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorScope:
+    """Where the operator's role may act: exactly `tables` (from manifests), or every table whose name starts
+    with `table_prefix` in `regions` (default: all tables, all regions, any account)."""
+
+    account_id: str = ANY
+    tables: tuple[TableRef, ...] = ()
+    table_prefix: str = ""
+    regions: tuple[str, ...] = (ANY,)
+    replica_regions: tuple[str, ...] = ()  # prefix scope: where replicas may be added ("*": anywhere)
+    kms_key_arns: tuple[str, ...] = ()  # customer managed keys, besides those of `tables`
+
+    def __post_init__(self) -> None:
+        if not ACCOUNT_ID.match(self.account_id):
+            raise PolicyError(f"account id {self.account_id!r} is not 12 digits")
+        if "*" in self.table_prefix:
+            raise PolicyError("the table prefix is literal: leave out '*'")
+        if self.tables and (self.table_prefix or self.regions != (ANY,) or self.replica_regions):
+            raise PolicyError("scope by tables, or by prefix/regions/replica regions, not both")
+
+    def table_arns(self) -> list[str]:
+        if self.tables:
+            return sorted({arn for t in self.tables for arn in t.arns(self.account_id)})
+        return _arns([f"{self.table_prefix}*"], dict.fromkeys(self.regions + self.replica_regions), self.account_id)
+
+    def replica_arns(self) -> list[str]:
+        if self.tables:
+            return sorted({arn for t in self.tables for arn in t.arns(self.account_id, t.replica_regions)})
+        return _arns([f"{self.table_prefix}*"], self.replica_regions, self.account_id)
+
+    def home_regions(self) -> list[str]:
+        return sorted({t.region for t in self.tables}) if self.tables else list(self.regions)
+
+    def all_regions(self) -> list[str]:
+        if self.tables:
+            return sorted({r for t in self.tables for r in t.regions})
+        return sorted(set(self.regions + self.replica_regions))
+
+    def keys(self) -> list[str]:
+        return sorted({k for t in self.tables for k in t.kms_key_arns} | set(self.kms_key_arns))
+
+
+def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorScope()) -> dict[str, Any]:
+    """The operator role's policy. `operations`: every AWS operation the engine calls, as IAM actions
+    (`dynamodb:UpdateTable`, `kms:DescribeKey`); each one is granted, and nothing the engine does not call
+    except what AWS requires for replicas and customer managed keys when `scope` has them."""
+    ops = set(operations) - NO_PERMISSION_NEEDED
+    for op in ops:
+        _check_action(op)
+    unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms"))
+    if unknown:
+        raise PolicyError(f"no resource scoping is defined for {', '.join(unknown)}")
+    table_ops = {op for op in ops if op.startswith("dynamodb:") and op.split(":", 1)[1] not in ACCOUNT_LEVEL_DYNAMODB}
+    account_ops = {op for op in ops if op.startswith("dynamodb:")} - table_ops
+    account = scope.account_id
+
+    statements = []
+    if table_ops:
+        statements.append(_statement("ManageTables", table_ops, scope.table_arns()))
+    if account_ops:
+        statements.append(_statement("AccountLevelReads", account_ops, [ANY]))
+    replica_arns = scope.replica_arns()
+    if replica_arns and "dynamodb:UpdateTable" in ops:
+        statements.append(_statement("ManageReplicas", REPLICA_ACTIONS, replica_arns))
+        role = f"role/aws-service-role/{REPLICATION_SLR_SERVICE}/{REPLICATION_SLR_NAME}"
+        statements.append(
+            _statement(
+                "CreateReplicationServiceLinkedRole",
+                ["iam:CreateServiceLinkedRole"],
+                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.all_regions()},
+                {"StringEquals": {"iam:AWSServiceName": REPLICATION_SLR_SERVICE}},
+            )
+        )
+    if "kms:DescribeKey" in ops:
+        statements.append(
+            _statement(
+                "IdentifyAwsManagedKey",
+                ["kms:DescribeKey"],
+                [f"arn:{partition_of(r)}:kms:{r}:{account}:key/*" for r in scope.home_regions()],
+                {"StringEquals": {"kms:RequestAlias": AWS_MANAGED_KEY_ALIAS}},
+            )
+        )
+    if scope.keys() and ({"dynamodb:CreateTable", "dynamodb:UpdateTable"} & ops):
+        statements.append(
+            _statement(
+                "UseCustomerManagedKeysThroughDynamoDB",
+                CMK_ACTIONS,
+                scope.keys(),
+                {"StringLike": {"kms:ViaService": "dynamodb.*.amazonaws.com"}},
+            )
+        )
+    policy = _policy(statements)
+    ungranted = ops - granted_actions(policy)
+    if ungranted:
+        raise PolicyError(f"no statement is defined for {', '.join(sorted(ungranted))}")
+    return policy
+
+
+def access_policy(tables: Sequence[TableRef], *, account_id: str = ANY, read_only: bool = False) -> dict[str, Any]:
+    """An application's access to `tables`: items on the tables, Query/Scan on their indexes, and stream
+    reads where a stream is enabled. Every region of a global table, since any replica accepts writes."""
+    if not tables:
+        raise PolicyError("no tables: give manifests with -f")
+    if not ACCOUNT_ID.match(account_id):
+        raise PolicyError(f"account id {account_id!r} is not 12 digits")
+    table_arns = sorted({arn for t in tables for arn in t.arns(account_id)})
+    indexes = sorted({f"{arn}/index/*" for t in tables if t.indexes for arn in t.arns(account_id)})
+    streams = sorted({f"{arn}/stream/*" for t in tables if t.stream for arn in t.arns(account_id)})
+    actions = READ_ACTIONS if read_only else READ_ACTIONS + WRITE_ACTIONS
+    statements = [_statement("TableItems", actions, table_arns)]
+    if indexes:
+        statements.append(_statement("IndexQueries", INDEX_ACTIONS, indexes))
+    if streams:
+        statements.append(_statement("StreamReads", STREAM_ACTIONS, streams))
+    return _policy(statements)
+
+
+def policy_json(policy: dict[str, Any]) -> str:
+    return json.dumps(policy, indent=2) + "\n"
+
+
+def policy_size(policy: dict[str, Any]) -> int:
+    """Characters AWS counts against MANAGED_POLICY_MAX_CHARS (whitespace excluded)."""
+    return len(json.dumps(policy, separators=(",", ":")))
+
+
+def granted_actions(policy: dict[str, Any]) -> set[str]:
+    return {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
