@@ -205,7 +205,7 @@ def results_table(runs: Sequence[TableRun], title: str) -> Table:
     table.add_column("time", justify="right")
     table.add_column("detail", overflow="fold")
     for run in runs:
-        detail = "" if run.state == RunState.DONE else run.message
+        detail = "" if run.state == RunState.DONE else run.message  # the steps were listed as they ran
         table.add_row(
             run.table,
             run.region,
