@@ -25,6 +25,7 @@ from dynamotable.commands.engine import (
     delete_tables,
     make_plans,
     print_plans,
+    run_options,
     target_options,
 )
 from dynamotable.commands.iam import iam_policy_command
@@ -187,14 +188,7 @@ def plan_command(
 @files_option
 @region_option
 @target_options
-@click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds per table before giving up.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 500),
-    default=10,
-    show_default=True,
-    help="Control-plane operations in flight per (account, region).",
-)
+@run_options(timeout=3600.0)
 def apply_command(
     *,
     paths: tuple[str, ...],
@@ -219,8 +213,7 @@ def apply_command(
 @files_option
 @region_option
 @target_options
-@click.option("--timeout", type=float, default=1800.0, show_default=True, help="Seconds per table before giving up.")
-@click.option("--parallelism", type=click.IntRange(1, 500), default=10, show_default=True)
+@run_options(timeout=1800.0)
 def delete_command(
     *,
     paths: tuple[str, ...],

@@ -56,6 +56,24 @@ def target_options(func: F) -> F:
     return func
 
 
+def run_options(*, timeout: float) -> Callable[[F], F]:
+    """--timeout and --parallelism of the commands that drive tables to an end state."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--parallelism",
+            type=click.IntRange(1, 500),
+            default=10,
+            show_default=True,
+            help="Control-plane operations in flight per (account, region).",
+        )(func)
+        return click.option(
+            "--timeout", type=float, default=timeout, show_default=True, help="Seconds per table before giving up."
+        )(func)
+
+    return decorate
+
+
 @dataclass
 class Target:
     factory: ClientFactory
