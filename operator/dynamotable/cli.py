@@ -125,6 +125,7 @@ def run_command(
     """Run the operator (kopf) against a cluster; settings come from DYNAMOTABLE_* environment variables."""
     from pydantic import ValidationError
 
+    from dynamotable.operator.kube import LoginFailed
     from dynamotable.operator.runtime import Login, Operator, configure_logging
     from dynamotable.operator.settings import OperatorSettings
 
@@ -138,17 +139,19 @@ def run_command(
         settings = OperatorSettings()
     except ValidationError as exc:
         fail(f"bad DYNAMOTABLE_* setting: {exc}")
-        raise AssertionError from exc  # unreachable: _fail exits
     configure_logging(log_format, verbose=verbose, debug=debug)
     liveness = liveness_url or (f"http://0.0.0.0:{liveness_port}/healthz" if liveness_port else None)
     operator = Operator(settings, login=Login(kubeconfig=kubeconfig, context=context))
-    operator.run(
-        namespaces=namespaces,
-        peering=peering,
-        priority=priority,
-        liveness_endpoint=liveness,
-        metrics_port=metrics_port or None,
-    )
+    try:
+        operator.run(
+            namespaces=namespaces,
+            peering=peering,
+            priority=priority,
+            liveness_endpoint=liveness,
+            metrics_port=metrics_port or None,
+        )
+    except LoginFailed as exc:
+        fail(str(exc))
 
 
 def _targets(paths: tuple[str, ...], region: str | None) -> list[tuple[DynamoTable, str]]:

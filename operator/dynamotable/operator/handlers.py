@@ -1,0 +1,58 @@
+"""kopf handlers: thin wrappers that hand every event to the Reconciler.
+
+Registered on an explicit registry (not kopf's global one), so each operator instance, and each test, gets
+its own handlers bound to its own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import kopf
+
+from dynamotable.api.spec import GROUP, PLURAL, VERSION
+from dynamotable.operator.kube import LoginFailed
+from dynamotable.operator.reconciler import Reconciler, Trigger
+
+Logger = logging.Logger | logging.LoggerAdapter[Any]
+
+
+def register(
+    registry: kopf.OperatorRegistry,
+    reconciler: Reconciler,
+    login: Callable[[], kopf.ConnectionInfo],
+) -> None:
+    # An explicit login handler replaces kopf's fallbacks; our own Kubernetes client uses what it returns.
+    @kopf.on.login(registry=registry)
+    def login_handler(**_: Any) -> kopf.ConnectionInfo:
+        try:
+            return login()
+        except LoginFailed as exc:  # no retrying a missing or broken kubeconfig: stop with the reason
+            raise kopf.PermanentError(str(exc)) from exc
+
+    @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
+    @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
+    @kopf.on.update(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
+    async def reconcile(reason: str, body: kopf.Body, patch: kopf.Patch, logger: Logger, **_: Any) -> None:
+        await reconciler.on_change(Trigger(kopf.Reason(reason).value), body, patch, logger)
+
+    # The drift timer is a daemon, not @kopf.timer: a kopf timer has one interval for every object and runs the
+    # whole handler machinery on every tick (measured: 200 objects ticking 20 times a second saturated the event
+    # loop), while this sleeps until each object's own next check and costs nothing in between.
+    @kopf.daemon(GROUP, VERSION, PLURAL, id="drift", cancellation_timeout=5.0, registry=registry)
+    async def drift(body: kopf.Body, logger: Logger, **_: Any) -> None:
+        await reconciler.drift_loop(body, logger)
+
+    @kopf.on.delete(GROUP, VERSION, PLURAL, id="delete", registry=registry)
+    async def delete(body: kopf.Body, patch: kopf.Patch, logger: Logger, **_: Any) -> None:
+        await reconciler.on_delete(body, patch, logger)
+
+    @kopf.on.probe(id="objects", registry=registry)
+    def objects(**_: Any) -> int:
+        return len(reconciler.states)
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        await reconciler.close()

@@ -1,0 +1,492 @@
+"""Translates between kopf and the engine: one pass of `engine.reconcile` / `engine.delete` per handler call.
+
+The engine is synchronous (boto3) and runs on a bounded thread pool, never on kopf's event loop. Each pass:
+validate (InvalidSpec: no AWS call) -> engine pass -> Terraform ConfigMap -> status patch (only when
+something other than timestamps changed) -> Events -> kopf verdict (return, TemporaryError(delay),
+PermanentError).
+
+Who drives an object:
+- the change handler (create / update / resume) until the generation is settled: converged (Synced), or
+  steady (PlanOnly, AdoptionRequired, OwnershipConflict), or terminal (InvalidSpec, an AWS error that needs
+  a spec change, ReplacementRequired...); it requeues itself with TemporaryError meanwhile;
+- then the drift timer (a kopf daemon per object, sleeping until that object's next check), for steady
+  objects only, every drift interval with jitter. A drift correction continues on the timer, pass after pass
+  at the engine's requeue delays, until Synced again; it patches status itself (outside kopf's handler cycle).
+A resume or a metadata-only update of an object whose stored status is already steady for its generation
+makes no AWS call: its first drift check is placed at a random point of the interval instead, so a
+restart with 10k converged tables does not re-observe them all at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ParamSpec, TypeVar
+
+import kopf
+from pydantic import ValidationError
+
+from dynamotable.api import spec as s
+from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus
+from dynamotable.api.validation import validate_manifest
+from dynamotable.aws.clients import ClientFactory
+from dynamotable.engine import reconcile as engine
+from dynamotable.operator import configmap, events, schedule, statuses
+from dynamotable.operator.kube import KubeApi
+from dynamotable.operator.metrics import Metrics
+from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, OperatorSettings
+from dynamotable.operator.state import Key, ObjectState, ObjectStates
+from dynamotable.terraform.render import render_table
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+CONSISTENCY_TIMEOUT = 5.0  # seconds; kopf's default settings.persistence.consistency_timeout
+
+
+class Trigger(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    RESUME = "resume"
+    DRIFT = "drift"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    reason: str  # the Ready reason after the pass
+    message: str
+    requeue_after: float | None  # None: terminal until the spec changes
+    steady: bool  # the change handler is done; the drift timer takes over
+
+
+def timing_from(settings: OperatorSettings) -> engine.Timing:
+    return engine.Timing(
+        poll=settings.poll_interval,
+        poll_max=max(settings.poll_max, settings.poll_interval),
+        drift=settings.drift_interval,
+        retry_scale=settings.retry_scale,
+        rate_limit_min=settings.rate_limit_min,
+    )
+
+
+def _key(body: Mapping[str, Any]) -> Key:
+    meta = body.get("metadata") or {}
+    return (str(meta.get("namespace") or "default"), str(meta.get("name")))
+
+
+def _generation(body: Mapping[str, Any]) -> int | None:
+    value = (body.get("metadata") or {}).get("generation")
+    return value if isinstance(value, int) else None
+
+
+def _ready_of(status: DynamoTableStatus) -> tuple[str, str]:
+    cond = statuses.ready(statuses.dump(status))
+    if cond is None:
+        return "", ""
+    return str(cond.get("reason", "")), str(cond.get("message", ""))
+
+
+class Reconciler:
+    def __init__(
+        self,
+        settings: OperatorSettings,
+        factory: ClientFactory,
+        metrics: Metrics,
+        kube: KubeApi,
+        *,
+        states: ObjectStates | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.metrics = metrics
+        self.kube = kube
+        self.states = states or ObjectStates()
+        self.timing = timing_from(settings)
+        self.rng = rng or random.Random()
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.max_concurrent_reconciles, thread_name_prefix="dynamotable-reconcile"
+        )
+
+    async def close(self) -> None:
+        await self.kube.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # --------------------------------------------------------------------------------------- helpers
+
+    def owner(self, namespace: str, name: str) -> str:
+        """Value of the ownership tag; with a cluster id, `<cluster-id>:<namespace>/<name>`."""
+        base = f"{namespace}/{name}"
+        return f"{self.settings.cluster_id}:{base}" if self.settings.cluster_id else base
+
+    async def _in_pool(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
+
+    def _doc(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The manifest the engine sees: our metadata fields, the spec (default deletionPolicy applied when the
+        stored spec has none), and our part of the status (the engine keeps transition times from it)."""
+        meta = body.get("metadata") or {}
+        spec = copy.deepcopy(dict(body.get("spec") or {}))
+        spec.setdefault("deletionPolicy", self.settings.default_deletion_policy.value)
+        keep = ("name", "namespace", "labels", "annotations", "generation", "uid")
+        return {
+            "apiVersion": body.get("apiVersion", s.API_VERSION),
+            "kind": body.get("kind", s.KIND),
+            "metadata": {k: copy.deepcopy(meta[k]) for k in keep if k in meta},
+            "spec": spec,
+            "status": statuses.ours(body.get("status")) or None,
+        }
+
+    def _interval(self, body: kopf.Body, state: ObjectState) -> float:
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        interval = schedule.drift_interval(
+            annotations, default=self.settings.drift_interval, minimum=self.settings.drift_tick
+        )
+        bad = interval.invalid_annotation
+        if bad is not None:
+            self._warn_once(
+                body,
+                state,
+                events.INVALID_ANNOTATION,
+                f"{DRIFT_INTERVAL_ANNOTATION}={bad!r} is not a duration (e.g. 300, 90s, 10m, 1h); "
+                f"using the operator default of {self.settings.drift_interval:g}s",
+            )
+        return interval.seconds
+
+    def _warn_once(self, body: kopf.Body, state: ObjectState, reason: str, message: str) -> None:
+        """A Warning Event for a problem that repeats on every pass: posted once per object and message."""
+        if f"{reason}:{message}" not in state.reported:
+            state.reported.add(f"{reason}:{message}")
+            events.post(body, "Warning", reason, message)
+
+    def _write_status(
+        self, body: Mapping[str, Any], patch: kopf.Patch, state: ObjectState, new: dict[str, Any]
+    ) -> bool:
+        """Patch status if anything but timestamps changed (against the body and against our last write, since
+        the body a timer sees can lag behind our previous patch)."""
+        old = body.get("status")
+        target = statuses.normalized(new)
+        if target == statuses.normalized(old) and state.last_status in (None, target):
+            return False
+        for key, value in statuses.merge_patch(old, new).items():
+            patch.status[key] = value
+        state.last_status = target
+        return True
+
+    # ------------------------------------------------------------------------------------- the pass
+
+    async def _pass(
+        self,
+        trigger: Trigger,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        state: ObjectState,
+    ) -> PassResult:
+        started = time.perf_counter()
+        try:
+            result = await self._pass_inner(trigger, body, patch, logger, state)
+        except Exception as exc:
+            self.metrics.reconciles.labels(trigger=trigger.value, result="Error").inc()
+            logger.exception("reconcile pass failed")
+            message = f"{type(exc).__name__}: {exc}"
+            self._warn_once(body, state, events.RECONCILE_ERROR, message)
+            raise kopf.TemporaryError(message, delay=self.settings.error_backoff) from exc
+        finally:
+            self.metrics.reconcile_duration.labels(trigger=trigger.value).observe(time.perf_counter() - started)
+        self.metrics.reconciles.labels(trigger=trigger.value, result=result.reason or "Unknown").inc()
+        return result
+
+    async def _pass_inner(
+        self,
+        trigger: Trigger,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        state: ObjectState,
+    ) -> PassResult:
+        key = _key(body)
+        generation = _generation(body)
+        manifest, errors = validate_manifest(self._doc(body), default_region=self.settings.region)
+        if manifest is None:
+            message = "; ".join(str(e) for e in errors)
+            before = statuses.ready(body.get("status"))
+            if not (before and before.get("reason") == Reason.INVALID_SPEC and before.get("message") == message):
+                events.post(body, "Warning", Reason.INVALID_SPEC.value, message)
+            new = statuses.invalid(body.get("status"), generation=generation, message=message)
+            self._write_status(body, patch, state, statuses.dump(new))
+            self.metrics.plan_steps.set(key, 0)
+            return PassResult(Reason.INVALID_SPEC.value, message, None, steady=False)
+
+        owner = self.owner(*key)
+        region = manifest.region_or(self.settings.region)
+        outcome = await self._in_pool(
+            engine.reconcile, manifest, self.factory, region=region, owner=owner, timing=self.timing
+        )
+        terraform = await self._terraform(body, state, manifest, owner, outcome.status, verify=trigger == Trigger.DRIFT)
+        new_status = outcome.status.model_copy(update={"terraform": terraform})
+        self._write_status(body, patch, state, statuses.dump(new_status))
+        self._announce(body, outcome, state)
+        self.metrics.plan_steps.set(key, len(new_status.plan))
+
+        reason, message = _ready_of(new_status)
+        return PassResult(reason, message, outcome.requeue_after, steady=reason in statuses.STEADY_REASONS)
+
+    async def _terraform(
+        self,
+        body: kopf.Body,
+        state: ObjectState,
+        manifest: s.DynamoTable,
+        owner: str,
+        status: DynamoTableStatus,
+        *,
+        verify: bool,
+    ) -> TerraformStatus | None:
+        """Render and store the Terraform; returns what status.terraform should say. Failures never fail the
+        pass: the table matters more than its audit copy, and the next pass tries again."""
+        previous = status.terraform
+        try:
+            text = render_table(manifest, provider_region=self.settings.region, owner=owner)
+        except Exception as exc:
+            log.exception("rendering Terraform failed")
+            self._warn_once(body, state, events.TERRAFORM_FAILED, f"rendering failed: {type(exc).__name__}: {exc}")
+            return previous
+        r = configmap.rendered(manifest.metadata.name, text)
+        meta = body.get("metadata") or {}
+        target = configmap.Owner(namespace=manifest.namespace, name=manifest.metadata.name, uid=meta.get("uid"))
+        known = previous.sha256 if previous is not None and previous.config_map == r.config_map else None
+        try:
+            result = await configmap.ensure(self.kube, target, r, known_sha=known, verify=verify)
+        except Exception as exc:
+            log.warning("writing ConfigMap %s/%s failed: %s", target.namespace, r.config_map, exc)
+            self._warn_once(body, state, events.TERRAFORM_FAILED, f"writing ConfigMap {r.config_map} failed: {exc}")
+            return previous
+        if result == configmap.Result.CONFLICT:
+            self._warn_once(
+                body,
+                state,
+                events.TERRAFORM_CONFLICT,
+                f"ConfigMap {r.config_map} exists and is not owned by this DynamoTable; it is left untouched. "
+                "Rename or delete it to get the rendered Terraform",
+            )
+            return None
+        if result in (configmap.Result.CREATED, configmap.Result.UPDATED):
+            events.post(
+                body,
+                "Normal",
+                events.TERRAFORM_WRITTEN,
+                f"Terraform {result.value} in ConfigMap {r.config_map} (sha256 {r.sha256[:12]})",
+            )
+        return TerraformStatus(config_map=r.config_map, sha256=r.sha256)
+
+    def _announce(self, body: kopf.Body, outcome: engine.Outcome, state: ObjectState) -> None:
+        """The engine's Events, plus: a step finished, waiting on AWS, drift corrected."""
+        reason, message = _ready_of(outcome.status)
+        waiting = outcome.error is not None or (outcome.plan is not None and bool(outcome.plan.waiting))
+        if state.step_in_flight is not None and (outcome.executed is not None or not waiting):
+            operation, description = state.step_in_flight
+            done_reason = events.STEP_CREATED if operation == "CreateTable" else events.STEP_UPDATED
+            events.post(body, "Normal", done_reason, f"done: {description}")
+            state.step_in_flight = None
+        events.post_engine_events(body, outcome.events)
+        if outcome.executed is not None:
+            state.step_in_flight = (outcome.executed.operation, outcome.executed.description)
+        before = statuses.ready(body.get("status"))
+        if reason == Reason.WAITING and (before is None or before.get("reason") != Reason.WAITING):
+            events.post(body, "Normal", events.WAITING, message)
+        if any(e.reason == "DriftDetected" for e in outcome.events) and outcome.plan is not None:
+            self.metrics.drift_detected.inc()
+            state.drift_fields = [d.field for d in outcome.plan.drift]
+        if reason == Reason.PLAN_ONLY:
+            state.drift_fields = []  # reported, never corrected in Plan mode
+        elif reason == Reason.SYNCED and state.drift_fields:
+            self.metrics.drift_corrections.inc(len(state.drift_fields))
+            events.post(body, "Normal", events.DRIFT_CORRECTED, "corrected: " + ", ".join(state.drift_fields))
+            state.drift_fields = []
+
+    # ---------------------------------------------------------------------------------- kopf entries
+
+    async def on_change(
+        self,
+        trigger: Trigger,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+    ) -> None:
+        key = _key(body)
+        generation = _generation(body)
+        state = self.states.get(key)
+        if trigger != Trigger.CREATE and statuses.steady_at(body.get("status"), generation):
+            # Already settled for this generation (a restart, or a label/annotation edit): the drift timer
+            # re-checks it at a random point of its interval. No AWS call here.
+            if not state.settled_at(generation):
+                state.settle(generation, drift_checks=True)
+                state.next_drift = None  # the drift timer places the first check at a random point of the interval
+                state.wakeup.set()
+            self.metrics.plan_steps.set(key, len(statuses.parse(body.get("status")).plan))
+            self.metrics.reconciles.labels(trigger=trigger.value, result="Skipped").inc()
+            return
+        state.unsettle()
+        async with state.lock:
+            result = await self._pass(trigger, body, patch, logger, state)
+        if result.steady:
+            state.settle(generation, drift_checks=True)
+            now = asyncio.get_running_loop().time()
+            state.drift_interval = self._interval(body, state)
+            state.last_drift_check = now
+            state.next_drift = schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+            state.wakeup.set()
+            return
+        if result.requeue_after is None:
+            state.settle(generation, drift_checks=False)
+            raise kopf.PermanentError(f"{result.reason}: {result.message}")
+        raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
+
+    async def drift_loop(self, body: kopf.Body, logger: logging.Logger | logging.LoggerAdapter[Any]) -> None:
+        """The per-object drift timer (runs as a kopf daemon, so `body` is live): sleeps until this object's own
+        next check, re-observes, and keeps going while a drift correction needs more passes. Ends when kopf
+        cancels it (object deleted, operator stopping)."""
+        state = self.states.get(_key(body))
+        loop = asyncio.get_running_loop()
+        while True:
+            delay = self._drift_delay(body, state, loop.time())
+            if delay > 0:
+                state.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(state.wakeup.wait(), timeout=delay)
+                continue
+            # Shielded: if kopf cancels the daemon mid-pass, the pass still finishes and releases the lock, so a
+            # deletion never overlaps it.
+            await asyncio.shield(self._drift_pass(body, logger, state))
+
+    def _drift_delay(self, body: kopf.Body, state: ObjectState, now: float) -> float:
+        """0 when a check is due; else how long to sleep before looking again (at most one drift tick, so an
+        edited drift-interval annotation is noticed)."""
+        tick = self.settings.drift_tick
+        if state.lock.locked() or not state.settled_at(_generation(body)) or not state.drift_checks:
+            return tick  # the change handler owns it (it wakes us when done), or terminal until the spec changes
+        interval = self._interval(body, state)
+        if state.next_drift is None or state.drift_interval != interval:
+            if state.next_drift is None or state.last_drift_check is None:
+                state.next_drift = schedule.first_check(now, interval, self.rng)
+            else:
+                state.next_drift = schedule.next_check(
+                    state.last_drift_check, interval, self.settings.drift_jitter, self.rng
+                )
+            state.drift_interval = interval
+        return max(0.0, min(state.next_drift - now, tick))
+
+    async def _drift_pass(
+        self, body: kopf.Body, logger: logging.Logger | logging.LoggerAdapter[Any], state: ObjectState
+    ) -> None:
+        generation = _generation(body)
+        loop = asyncio.get_running_loop()
+        patch = kopf.Patch()
+        async with state.lock:
+            try:
+                result: PassResult | None = await self._pass(Trigger.DRIFT, body, patch, logger, state)
+            except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced
+                result = None
+                state.next_drift = loop.time() + (exc.delay or self.settings.error_backoff)
+            finally:
+                await self._apply_status(body, patch, logger)
+        now = loop.time()
+        state.last_drift_check = now
+        if result is None or not state.settled_at(generation):
+            return  # error handled above, or the spec changed meanwhile and the change handler took over
+        if result.steady:
+            state.next_drift = schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+        elif result.requeue_after is None:
+            state.settle(generation, drift_checks=False)
+        else:
+            state.next_drift = now + result.requeue_after  # correcting drift: go on after the engine's delay
+
+    async def _apply_status(
+        self, body: kopf.Body, patch: kopf.Patch, logger: logging.Logger | logging.LoggerAdapter[Any]
+    ) -> None:
+        """Outside kopf's handler cycle (the drift daemon) status patches are ours to send. Then wait (like kopf's
+        consistency_timeout) until the live body shows it, so the next pass does not decide on a stale status."""
+        if not patch:
+            return
+        namespace, name = _key(body)
+        path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}/status"
+        try:
+            patched = await self.kube.request("PATCH", path, body=dict(patch), content_type=configmap.MERGE_PATCH)
+        except Exception as exc:
+            logger.warning(f"status patch failed (the next pass retries): {exc}")
+            return
+        version = (patched.get("metadata") or {}).get("resourceVersion")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CONSISTENCY_TIMEOUT):
+                while version is not None and (body.get("metadata") or {}).get("resourceVersion") != version:
+                    await asyncio.sleep(0.01)
+
+    async def on_delete(
+        self,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+    ) -> None:
+        key = _key(body)
+        state = self.states.get(key)
+        try:
+            # Shape only: the rules of validation.py do not matter for letting a table go.
+            manifest = s.DynamoTable.model_validate(self._doc(body), by_alias=True, by_name=False)
+        except ValidationError as exc:
+            events.post(
+                body,
+                "Warning",
+                events.RETAINED,
+                "the spec cannot be read, so no AWS call is made: any table is left as it is (owner tag kept). "
+                f"First problem: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            )
+            self._forget(key)
+            return
+        started = time.perf_counter()
+        try:
+            async with state.lock:
+                outcome = await self._in_pool(
+                    engine.delete,
+                    manifest,
+                    self.factory,
+                    region=manifest.region_or(self.settings.region),
+                    owner=self.owner(*key),
+                    timing=self.timing,
+                )
+        except Exception as exc:
+            self.metrics.reconciles.labels(trigger=Trigger.DELETE.value, result="Error").inc()
+            logger.exception("deletion pass failed")
+            raise kopf.TemporaryError(f"{type(exc).__name__}: {exc}", delay=self.settings.error_backoff) from exc
+        finally:
+            self.metrics.reconcile_duration.labels(trigger=Trigger.DELETE.value).observe(time.perf_counter() - started)
+        self._write_status(body, patch, state, statuses.dump(outcome.status))
+        events.post_engine_events(body, outcome.events)
+        reason, message = _ready_of(outcome.status)
+        self.metrics.reconciles.labels(trigger=Trigger.DELETE.value, result=reason or "Unknown").inc()
+        if outcome.done:
+            gone = outcome.status.table_status is None and manifest.spec.deletion_policy == s.DeletionPolicy.DELETE
+            events.post(body, "Normal", events.DELETED if gone else events.RETAINED, message)
+            self._forget(key)
+            return
+        delay = outcome.requeue_after
+        if delay is None or reason == Reason.DELETION_BLOCKED:
+            # Never give up on a deletion (the finalizer would go and the table would be orphaned unannounced).
+            delay = min(delay or self.settings.blocked_retry_delay, self.settings.blocked_retry_delay)
+        raise kopf.TemporaryError(f"{reason}: {message}", delay=delay)
+
+    def _forget(self, key: Key) -> None:
+        self.metrics.plan_steps.set(key, 0)
+        self.states.forget(key)

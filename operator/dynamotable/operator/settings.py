@@ -1,0 +1,118 @@
+"""Operator settings, read from `DYNAMOTABLE_*` environment variables, and the names the operator owns.
+
+Every knob that changes behaviour lives here with its reason, so the chart, the docs and the tests share
+one definition. Durations are seconds.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dynamotable.api.spec import GROUP, DeletionPolicy
+
+FINALIZER = f"{GROUP}/finalizer"
+# kopf keeps its progress (`dynamotable.io/reconcile`, ...) and diff-base under our prefix, not kopf.zalando.org.
+ANNOTATION_PREFIX = GROUP
+DIFFBASE_KEY = "last-handled-configuration"
+DRIFT_INTERVAL_ANNOTATION = f"{GROUP}/drift-interval"
+TERRAFORM_CONFIGMAP_SUFFIX = "-terraform"
+TERRAFORM_CONFIGMAP_KEY = "main.tf"
+REPORTING_COMPONENT = "dynamotable-operator"
+
+
+def _default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class OperatorSettings(BaseSettings):
+    """`DYNAMOTABLE_<FIELD>` in upper case, e.g. DYNAMOTABLE_DRIFT_INTERVAL=600."""
+
+    model_config = SettingsConfigDict(env_prefix="DYNAMOTABLE_", frozen=True, extra="ignore")
+
+    region: str = Field(
+        default_factory=_default_region,
+        description="Region of DynamoTables without spec.region (default: $AWS_REGION, $AWS_DEFAULT_REGION, "
+        "us-east-1). Also the provider region of the rendered Terraform.",
+    )
+    drift_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often a converged table is re-observed for drift. Per object: annotation "
+        "dynamotable.io/drift-interval (e.g. 10m, 1h).",
+    )
+    drift_jitter: float = Field(
+        default=0.1,
+        ge=0,
+        le=0.5,
+        description="Each drift check is scheduled at interval x (1 +/- jitter), so tables created together "
+        "do not re-observe together.",
+    )
+    drift_tick: float = Field(
+        default=30.0,
+        gt=0,
+        description="The shortest drift interval accepted (a smaller annotation is raised to it), and how often "
+        "a sleeping drift timer re-reads its object, so an edited dynamotable.io/drift-interval annotation takes "
+        "effect within a tick. A wake-up that finds nothing due makes no AWS and no Kubernetes call.",
+    )
+    default_deletion_policy: DeletionPolicy = Field(
+        default=DeletionPolicy.RETAIN,
+        description="Applied to objects whose stored spec has no deletionPolicy. The shipped CRD defaults "
+        "spec.deletionPolicy to Retain at admission, so with it this setting only matters for objects stored "
+        "without the field (created before the CRD default existed, or with defaulting bypassed).",
+    )
+    max_concurrent_reconciles: int = Field(
+        default=10,
+        ge=1,
+        le=256,
+        description="Size of the thread pool that runs the engine (sync boto3): the number of reconcile passes "
+        "in flight. 10 matches botocore's default connection pool per client (max_pool_connections=10), so "
+        "no connection is discarded and re-handshaken; at ~50 ms per AWS call that is ~200 calls/s per "
+        "region, far below DynamoDB's 2,500 req/s control-plane throttle and its 500 concurrent table "
+        "operations, and below the ~1,000 boto3 calls/s one Python process can issue.",
+    )
+    endpoint_url: str | None = Field(
+        default=None,
+        description="DynamoDB endpoint URL (the embedded local endpoint, DynamoDB Local); unset = AWS.",
+    )
+    cluster_id: str | None = Field(
+        default=None,
+        description="Identifies this cluster in the ownership tag, so two clusters sharing an account do not "
+        "take each other's tables.",
+    )
+    aws_max_attempts: int = Field(default=5, ge=1, description="botocore standard-mode attempts per AWS call.")
+    poll_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="First requeue delay while AWS is busy (CREATING, UPDATING, a GSI backfilling); it grows "
+        "towards poll_max while the wait lasts. 5 s matches ACK and Terraform.",
+    )
+    poll_max: float = Field(default=20.0, gt=0, description="Longest requeue delay while waiting on AWS.")
+    retry_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="Multiplies the retry delay the engine suggests for a retryable AWS error (1 in production).",
+    )
+    rate_limit_min: float = Field(
+        default=60.0,
+        gt=0,
+        description="A change refused by an AWS per-day/per-hour limit is never retried sooner than this.",
+    )
+    blocked_retry_delay: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often a blocked deletion (deletionProtection on) is re-checked while the resource "
+        "waits for its finalizer.",
+    )
+    error_backoff: float = Field(
+        default=30.0,
+        gt=0,
+        description="Retry delay after an unexpected error in a reconcile pass (a bug, a Kubernetes API error).",
+    )
+
+    @field_validator("endpoint_url", "cluster_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value

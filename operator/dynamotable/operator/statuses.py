@@ -1,0 +1,103 @@
+"""Status as stored in the cluster: which keys are ours, when a patch is needed, and the InvalidSpec status.
+
+A status is patched only when something a reader cares about changed: timestamps that move on every pass
+(lastSyncTime, a condition's lastTransitionTime when nothing else changed, a drift entry's `at`) do not
+by themselves cause a write. Pure: no kopf, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from dynamotable.api.status import (
+    Condition,
+    ConditionStatus,
+    ConditionType,
+    DynamoTableStatus,
+    Reason,
+    set_condition,
+)
+
+STATUS_KEYS: frozenset[str] = frozenset((f.alias or name) for name, f in DynamoTableStatus.model_fields.items())
+# Ready reasons after which the change handler is finished and only the drift timer looks again:
+# converged, plan published (Plan mode), or waiting on a human (adopt, ownership).
+STEADY_REASONS: frozenset[str] = frozenset(
+    {Reason.SYNCED, Reason.PLAN_ONLY, Reason.ADOPTION_REQUIRED, Reason.OWNERSHIP_CONFLICT}
+)
+
+
+def ours(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The part of a stored status this operator owns (kopf or others may keep more keys there)."""
+    return {k: v for k, v in (raw or {}).items() if k in STATUS_KEYS}
+
+
+def parse(raw: Mapping[str, Any] | None) -> DynamoTableStatus:
+    try:
+        return DynamoTableStatus.model_validate(ours(raw))
+    except ValidationError:
+        return DynamoTableStatus()
+
+
+def dump(status: DynamoTableStatus) -> dict[str, Any]:
+    return status.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+def normalized(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    out = ours(raw)
+    out.pop("lastSyncTime", None)
+    if isinstance(out.get("conditions"), list):
+        out["conditions"] = [
+            {k: v for k, v in c.items() if k != "lastTransitionTime"} if isinstance(c, dict) else c
+            for c in out["conditions"]
+        ]
+    if isinstance(out.get("drift"), list):
+        out["drift"] = [{k: v for k, v in d.items() if k != "at"} if isinstance(d, dict) else d for d in out["drift"]]
+    # An absent list and an empty one read the same.
+    return {k: v for k, v in out.items() if v not in (None, [], {})}
+
+
+def merge_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON merge patch of `.status` turning our part of `old` into `new` (None removes a key)."""
+    old_ours = ours(old)
+    patch: dict[str, Any] = {k: None for k in old_ours if k not in new}
+    patch.update({k: v for k, v in new.items() if old_ours.get(k) != v})
+    return patch
+
+
+def ready(raw: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    for cond in (raw or {}).get("conditions") or []:
+        if isinstance(cond, dict) and cond.get("type") == ConditionType.READY:
+            return cond
+    return None
+
+
+def steady_at(raw: Mapping[str, Any] | None, generation: int | None) -> bool:
+    """Whether the stored status says the change handler already finished this generation in a steady state
+    (so a resume or a metadata-only update needs no AWS call: the drift timer re-checks it in due time)."""
+    cond = ready(raw)
+    return (
+        cond is not None
+        and (raw or {}).get("observedGeneration") == generation
+        and cond.get("reason") in STEADY_REASONS
+    )
+
+
+def invalid(raw: Mapping[str, Any] | None, *, generation: int | None, message: str) -> DynamoTableStatus:
+    """Ready=False/InvalidSpec for this generation; what was observed of the table before is kept."""
+    prev = parse(raw)
+    conditions = list(prev.conditions)
+    for ctype in (ConditionType.READY, ConditionType.PROGRESSING):
+        conditions = set_condition(
+            conditions,
+            Condition(
+                type=ctype,
+                status=ConditionStatus.FALSE,
+                reason=Reason.INVALID_SPEC,
+                message=message,
+                observed_generation=generation,
+            ),
+        )
+    return prev.model_copy(update={"observed_generation": generation, "plan": [], "conditions": conditions})

@@ -1,0 +1,139 @@
+"""Create and update through kopf: table in the endpoint, status, conditions, Events, Terraform ConfigMap."""
+
+from __future__ import annotations
+
+import hashlib
+
+from operator_harness import REGION, Harness, eventually, table_spec
+
+from dynamotable.api.validation import parse_manifest
+from dynamotable.operator.rbac import rules_for
+from dynamotable.terraform.render import render_table
+
+
+async def test_create_converges_and_publishes_everything(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    spec = table_spec(
+        tableName=f"{h.namespace}-orders",
+        pointInTimeRecovery={"enabled": True},
+        tags={"team": "shop"},
+        stream={"enabled": True, "viewType": "NEW_AND_OLD_IMAGES"},
+    )
+    await h.create("orders", spec)
+    await eventually(lambda: h.ready("orders"))
+
+    table = f"{h.namespace}-orders"
+    desc = h.describe(table)
+    assert desc is not None and desc["TableStatus"] == "ACTIVE"
+    assert h.tags(table) == {"team": "shop", "dynamotable.io/owner": f"{h.namespace}/orders"}
+    pitr = h.ddb().describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    status = h.status("orders")
+    assert status["observedGeneration"] == 1
+    assert status["tableName"] == table
+    assert status["region"] == REGION
+    assert status["tableArn"] == desc["TableArn"]
+    assert status["tableStatus"] == "ACTIVE"
+    assert status["streamArn"] == desc["LatestStreamArn"]
+    assert status["plan"] == [] or "plan" not in status
+    assert status["lastSyncTime"]
+    ready, progressing = h.condition("orders", "Ready"), h.condition("orders", "Progressing")
+    assert (ready["status"], ready["reason"], ready["observedGeneration"]) == ("True", "Synced", 1)
+    assert (progressing["status"], progressing["reason"]) == ("False", "Synced")
+
+    # Terraform: the renderer's exact output, owned by the DynamoTable, sha256 in status.
+    obj = h.obj("orders")
+    manifest = parse_manifest(
+        {
+            "apiVersion": obj["apiVersion"],
+            "kind": obj["kind"],
+            "metadata": {"name": "orders", "namespace": h.namespace},
+            "spec": obj["spec"],
+        },
+        default_region=REGION,
+    )
+    expected = render_table(manifest, provider_region=REGION, owner=f"{h.namespace}/orders")
+    cm = h.configmap("orders")
+    assert cm is not None and cm["data"] == {"main.tf": expected}
+    assert cm["metadata"]["ownerReferences"] == [
+        {
+            "apiVersion": "dynamotable.io/v1alpha1",
+            "kind": "DynamoTable",
+            "name": "orders",
+            "uid": obj["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
+    assert status["terraform"] == {
+        "configMap": "orders-terraform",
+        "sha256": hashlib.sha256(expected.encode()).hexdigest(),
+    }
+
+    # kopf's bookkeeping lives under our names.
+    assert obj["metadata"]["finalizers"] == ["dynamotable.io/finalizer"]
+    annotations = obj["metadata"].get("annotations", {})
+    assert "dynamotable.io/last-handled-configuration" in annotations
+    assert not any(k.startswith("kopf.zalando.org") for k in annotations)
+
+    await eventually(lambda: {"Creating", "Created", "Synced", "TerraformRendered"} <= set(h.reasons("orders")))
+    types = {reason: kind for kind, reason, _ in h.events("orders")}
+    assert types["Creating"] == types["Created"] == types["Synced"] == "Normal"
+    assert not [e for e in h.events("orders") if e[0] == "Warning"]
+    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
+
+
+async def test_update_adds_gsi_and_ttl_step_by_step(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    table = f"{h.namespace}-events"
+    await h.create("events", table_spec(tableName=table))
+    await eventually(lambda: h.ready("events"))
+    first_version = len(h.history("events"))
+
+    spec = table_spec(
+        tableName=table,
+        attributes=[{"name": "id", "type": "S"}, {"name": "kind", "type": "S"}],
+        globalSecondaryIndexes=[{"name": "ByKind", "hashKey": "kind", "projectionType": "ALL"}],
+        ttl={"enabled": True, "attributeName": "expiresAt"},
+        pointInTimeRecovery={"enabled": True},
+    )
+    await h.patch("events", {"spec": spec})
+    await eventually(lambda: h.obj("events")["metadata"]["generation"] == 2 and h.ready("events"))
+
+    desc = h.describe(table)
+    assert desc is not None and [g["IndexName"] for g in desc["GlobalSecondaryIndexes"]] == ["ByKind"]
+    ttl = h.ddb().describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiresAt"}
+
+    pitr = h.ddb().describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    # status.plan is what is still to do: the first pass starts step 1 of 3 and publishes the other two,
+    # then the list shrinks to empty. Progressing was True on the way, Ready at the end.
+    plans: list[list[str]] = []
+    progressing: list[str] = []
+    for version in h.history("events")[first_version:]:
+        status = version.get("status") or {}
+        plan = status.get("plan") or []
+        if (plans and plans[-1] != plan) or (not plans and plan):
+            plans.append(plan)
+        progressing += [c["status"] for c in status.get("conditions") or [] if c["type"] == "Progressing"]
+    assert [len(p) for p in plans] == [2, 1, 0], plans
+    assert plans[1] == plans[0][1:]
+    assert "True" in progressing and progressing[-1] == "False"
+    assert h.condition("events")["observedGeneration"] == 2
+
+    # An Event when each step starts and when it is done; one when the operator starts waiting on AWS.
+    events = h.events("events")
+    started = [m for _, r, m in events if r == "Updating"]
+    finished = [m for _, r, m in events if r == "Updated"]
+    assert len(started) == 3, events
+    assert any("ByKind" in m for m in started) and any("TTL" in m for m in started)
+    assert finished == [f"done: {m}" for m in started]
+    assert "Waiting" in h.reasons("events")
+    # Each mutating call exactly once.
+    ops = [r.operation for r in h.aws(table, mutating=True)]
+    assert ops.count("UpdateTimeToLive") == 1
+    assert sum(1 for r in h.aws(table, mutating=True) if "GlobalSecondaryIndexUpdates" in r.payload) == 1

@@ -1,0 +1,78 @@
+"""Deletion through the finalizer: Retain, Delete (replicas first), and deletion protection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from operator_harness import Harness, eventually, table_spec
+
+from dynamotable.operator.rbac import rules_for
+
+OWNER_TAG = "dynamotable.io/owner"
+
+
+async def test_retain_keeps_the_table_and_drops_our_tag(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    table = f"{h.namespace}-keep"
+    await h.create("keep", table_spec(tableName=table, tags={"team": "shop"}))
+    await eventually(lambda: h.ready("keep"))
+    assert OWNER_TAG in h.tags(table)
+
+    await h.delete("keep")
+    await eventually(lambda: not h.exists("keep"))
+    assert h.describe(table) is not None
+    assert h.tags(table) == {"team": "shop"}
+    assert "DeleteTable" not in [r.operation for r in h.aws(table)]
+    await eventually(lambda: "Retained" in h.reasons("keep"))
+    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
+
+
+async def test_delete_removes_replicas_then_the_table(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    table = f"{h.namespace}-global"
+    spec = table_spec(
+        tableName=table,
+        stream={"enabled": True, "viewType": "NEW_AND_OLD_IMAGES"},
+        replicas=[{"region": "us-west-2"}],
+        deletionPolicy="Delete",
+    )
+    await h.create("global", spec)
+    await eventually(lambda: h.ready("global"), timeout=15)
+    assert h.status("global")["replicas"] == [{"region": "us-west-2", "status": "ACTIVE"}]
+    assert h.describe(table, "us-west-2") is not None
+
+    await h.delete("global")
+    await eventually(lambda: not h.exists("global"), timeout=15)
+    assert h.describe(table) is None
+    assert h.describe(table, "us-west-2") is None
+    mutations = [r for r in h.aws(table, mutating=True) if r.operation in ("UpdateTable", "DeleteTable")]
+    replica_deletes = [i for i, r in enumerate(mutations) if "ReplicaUpdates" in r.payload]
+    table_deletes = [i for i, r in enumerate(mutations) if r.operation == "DeleteTable"]
+    assert len(replica_deletes) == 2 and len(table_deletes) == 1  # replica create + delete, then the table
+    assert "Delete" in mutations[replica_deletes[-1]].payload["ReplicaUpdates"][0]
+    assert replica_deletes[-1] < table_deletes[0]
+    await eventually(lambda: "Deleted" in h.reasons("global"))
+    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
+
+
+async def test_deletion_protection_blocks_and_keeps_the_finalizer(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    table = f"{h.namespace}-precious"
+    await h.create("precious", table_spec(tableName=table, deletionProtection=True, deletionPolicy="Delete"))
+    await eventually(lambda: h.ready("precious"))
+
+    await h.delete("precious")
+    await eventually(lambda: h.reason("precious") == "DeletionBlocked")
+    await asyncio.sleep(0.6)  # several retries (blocked_retry_delay=0.2): still blocked, nothing deleted
+    obj = h.obj("precious")
+    assert h.exists("precious") and obj["metadata"]["deletionTimestamp"]
+    assert obj["metadata"]["finalizers"] == ["dynamotable.io/finalizer"]
+    assert h.reason("precious") == "DeletionBlocked"
+    assert "turn it off" in h.condition("precious")["message"]
+    desc = h.describe(table)
+    assert desc is not None and desc["DeletionProtectionEnabled"] is True
+    assert "DeleteTable" not in [r.operation for r in h.aws(table)]
+    assert ("Warning", "DeletionBlocked") in [(t, r) for t, r, _ in h.events("precious")]

@@ -1,0 +1,96 @@
+"""Drift: changes made behind the operator's back are found by the timer, recorded, announced and corrected;
+under managementPolicy Plan only reported."""
+
+from __future__ import annotations
+
+import asyncio
+
+from operator_harness import Harness, eventually, fast_settings, table_spec
+
+
+def _pitr(h: Harness, table: str) -> str:
+    desc = h.ddb().describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    return str(desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"])
+
+
+def _break(h: Harness, table: str) -> None:
+    """Someone turns PITR off and retags the table in the console."""
+    arn = h.describe(table)["TableArn"]  # type: ignore[index]
+    h.ddb().update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}
+    )
+    h.ddb().tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "someone-else"}])
+
+
+def _drift_fields(h: Harness, name: str) -> set[str]:
+    return {d["field"] for v in h.history(name) for d in (v.get("status") or {}).get("drift") or []}
+
+
+async def test_drift_is_detected_recorded_and_corrected(harness: Harness) -> None:
+    h = harness
+    op = await h.start(fast_settings(h.endpoint, drift_interval=0.3))
+    table = f"{h.namespace}-ledger"
+    await h.create("ledger", table_spec(tableName=table, pointInTimeRecovery={"enabled": True}, tags={"team": "shop"}))
+    await eventually(lambda: h.ready("ledger"))
+    assert _pitr(h, table) == "ENABLED"
+
+    _break(h, table)
+    await eventually(lambda: "DriftCorrected" in h.reasons("ledger"), timeout=10)
+    await eventually(lambda: h.ready("ledger"))
+    assert _pitr(h, table) == "ENABLED"
+    assert h.tags(table)["team"] == "shop"
+
+    assert {"pointInTimeRecovery.enabled", "tags.team"} <= _drift_fields(h, "ledger")
+    detected = [m for t, r, m in h.events("ledger") if r == "DriftDetected"]
+    assert len(detected) == 1 and "pointInTimeRecovery.enabled" in detected[0] and detected[0]
+    assert [t for t, r, _ in h.events("ledger") if r == "DriftDetected"] == ["Warning"]
+    corrected = [m for _, r, m in h.events("ledger") if r == "DriftCorrected"]
+    assert "pointInTimeRecovery.enabled" in corrected[0]
+    assert h.status("ledger").get("drift", []) == []
+    registry = op.metrics.registry
+    assert registry.get_sample_value("dynamotable_drift_detected_total") == 1
+    assert registry.get_sample_value("dynamotable_drift_corrections_total") == len(_drift_fields(h, "ledger"))
+
+
+async def test_plan_mode_reports_drift_and_never_mutates(harness: Harness) -> None:
+    h = harness
+    await h.start(fast_settings(h.endpoint, drift_interval=0.2))
+    table = f"{h.namespace}-audit"
+    spec = table_spec(tableName=table, pointInTimeRecovery={"enabled": True}, tags={"team": "shop"})
+    await h.create("audit", spec)
+    await eventually(lambda: h.ready("audit"))
+    await h.patch("audit", {"spec": {"managementPolicy": "Plan"}})
+    await eventually(lambda: h.obj("audit")["metadata"]["generation"] == 2 and h.ready("audit"))
+    mutations_before = len(h.aws(table, mutating=True))
+
+    _break(h, table)
+    await eventually(lambda: h.reason("audit") == "PlanOnly", timeout=10)
+    status = h.status("audit")
+    assert {d["field"] for d in status["drift"]} >= {"pointInTimeRecovery.enabled", "tags.team"}
+    assert any("point-in-time recovery" in step for step in status["plan"])
+    assert h.condition("audit")["status"] == "False"
+    assert "DriftDetected" in h.reasons("audit")
+
+    await asyncio.sleep(1.0)  # several more drift checks: still only reported
+    assert h.reason("audit") == "PlanOnly"
+    assert _pitr(h, table) == "DISABLED"
+    assert h.tags(table)["team"] == "someone-else"
+    assert len(h.aws(table, mutating=True)) == mutations_before + 2  # the two changes made by the test
+    assert "DriftCorrected" not in h.reasons("audit")
+
+
+async def test_ignored_paths_are_not_drift(harness: Harness) -> None:
+    h = harness
+    await h.start(fast_settings(h.endpoint, drift_interval=0.2))
+    table = f"{h.namespace}-scaled"
+    spec = table_spec(
+        tableName=table, pointInTimeRecovery={"enabled": True}, tags={"team": "shop"}, ignoreChanges=["tags"]
+    )
+    await h.create("scaled", spec)
+    await eventually(lambda: h.ready("scaled"))
+    _break(h, table)  # PITR off (managed) and tag team changed (ignored)
+    await eventually(lambda: "DriftCorrected" in h.reasons("scaled"), timeout=10)
+    await eventually(lambda: h.ready("scaled"))
+    assert _pitr(h, table) == "ENABLED"
+    assert h.tags(table)["team"] == "someone-else"
+    assert _drift_fields(h, "scaled") == {"pointInTimeRecovery.enabled"}
