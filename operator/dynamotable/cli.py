@@ -205,7 +205,7 @@ def apply_command(
 ) -> None:
     """Create or update the tables until they match their manifests."""
     targets = _targets(paths, region)
-    with connect(local, endpoint_url, local_latency) as target:
+    with connect(local, endpoint_url, local_latency, pool=parallelism) as target:
         if output == "text":
             click.echo(f"applying {len(targets)} table(s) on {target.label}", err=True)
         code = apply_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
@@ -230,7 +230,7 @@ def delete_command(
 ) -> None:
     """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag)."""
     targets = _targets(paths, region)
-    with connect(local, endpoint_url, local_latency) as target:
+    with connect(local, endpoint_url, local_latency, pool=parallelism) as target:
         code = delete_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
     sys.exit(code)
 

@@ -54,6 +54,7 @@ class ClientFactory:
         credentials: Credentials | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        max_pool_connections: int = 10,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.max_attempts = max_attempts
@@ -62,6 +63,8 @@ class ClientFactory:
             retries={"mode": "standard", "max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            # one HTTP connection per call in flight, or urllib3 discards the surplus connections
+            max_pool_connections=max_pool_connections,
         )
         self._lock = threading.RLock()
         self._sessions: dict[Credentials | None, Any] = {}

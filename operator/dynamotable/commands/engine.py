@@ -82,7 +82,7 @@ class Target:
 
 
 @contextmanager
-def connect(local: bool, endpoint_url: str | None, local_latency: str) -> Iterator[Target]:
+def connect(local: bool, endpoint_url: str | None, local_latency: str, *, pool: int = 10) -> Iterator[Target]:
     if local and endpoint_url:
         raise click.UsageError("give either --local or --endpoint-url, not both")
     if not local:
@@ -91,7 +91,7 @@ def connect(local: bool, endpoint_url: str | None, local_latency: str) -> Iterat
         timing = LOCAL_TIMING if loopback else Timing()
         # a local endpoint accepts any credentials: don't make users invent some
         credentials = LOCAL_CREDENTIALS if loopback and boto3.Session().get_credentials() is None else None
-        factory = ClientFactory(endpoint_url=endpoint_url, credentials=credentials)
+        factory = ClientFactory(endpoint_url=endpoint_url, credentials=credentials, max_pool_connections=pool)
         yield Target(factory, timing, endpoint_url or "AWS")
         return
     from dynamotable.local import LocalEndpoint, parse_latency
@@ -101,7 +101,7 @@ def connect(local: bool, endpoint_url: str | None, local_latency: str) -> Iterat
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--local-latency") from exc
     with LocalEndpoint(latency=latency) as endpoint:
-        factory = ClientFactory(endpoint_url=endpoint.url, credentials=LOCAL_CREDENTIALS)
+        factory = ClientFactory(endpoint_url=endpoint.url, credentials=LOCAL_CREDENTIALS, max_pool_connections=pool)
         yield Target(factory, LOCAL_TIMING, f"embedded local DynamoDB ({endpoint.url})")
 
 

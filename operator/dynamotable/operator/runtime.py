@@ -76,7 +76,9 @@ class Operator:
     def __init__(self, settings: OperatorSettings | None = None, *, login: Callable[[], kopf.ConnectionInfo]) -> None:
         self.settings = settings or OperatorSettings()
         self.factory = ClientFactory(
-            endpoint_url=self.settings.endpoint_url, max_attempts=self.settings.aws_max_attempts
+            endpoint_url=self.settings.endpoint_url,
+            max_attempts=self.settings.aws_max_attempts,
+            max_pool_connections=self.settings.max_concurrent_reconciles,
         )
         self.metrics = Metrics()
         self.metrics.attach(self.factory)
