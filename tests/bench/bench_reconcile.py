@@ -113,7 +113,8 @@ def apply_many(factory: ClientFactory, count: int, parallelism: int) -> None:
     calls = sum(factory.calls.values()) - before
     done = sum(1 for r in runs if r.state == RunState.DONE)
     print(f"apply of {count} tables (mix of the examples, latency off, parallelism {parallelism}):")
-    print(f"  {done}/{count} converged in {seconds:.2f} s = {count / seconds:.0f} tables/s, {calls / count:.1f} calls/table")
+    rate = count / seconds
+    print(f"  {done}/{count} converged in {seconds:.2f} s = {rate:.0f} tables/s, {calls / count:.1f} calls/table")
 
 
 def main() -> None:
