@@ -33,6 +33,8 @@ LOCAL_LATENCY = "create=1,update=0.5,delete=0.5,gsi_create=1,gsi_delete=0.5,repl
 LOCAL_TIMING = Timing(poll=0.2, poll_max=1.0, retry_scale=0.1, rate_limit_min=1.0, not_found_delay=0.1)
 LOCAL_CREDENTIALS = Credentials("local", "local")  # the local endpoint accepts any credentials
 MUTATING_PREFIXES = ("Create", "Update", "Delete", "Tag", "Untag")
+# Ready reasons that make `plan` fail: apply could not go ahead without the user doing something first.
+PLAN_ERRORS = frozenset({"AwsError", "InvalidSpec", "OwnershipConflict", "AdoptionRequired"})
 
 
 def target_options(func: F) -> F:
@@ -153,13 +155,15 @@ class TablePlan:
     @property
     def error(self) -> str | None:
         for cond in self.outcome.status.conditions:
-            if cond.type.value == "Ready" and cond.reason.value in ("AwsError", "InvalidSpec", "OwnershipConflict"):
+            if cond.type.value == "Ready" and cond.reason.value in PLAN_ERRORS:
                 return f"{cond.reason.value}: {cond.message}"
         return None
 
     @property
     def changes(self) -> bool:
-        return bool(self.plan.steps or self.plan.blocked)
+        # `done` only when the live table matches the spec; while AWS is busy the planner holds its steps back,
+        # so a table that is still transitioning is not reported as converged
+        return not self.outcome.done
 
     def to_json(self) -> dict[str, Any]:
         ready = next((c for c in self.outcome.status.conditions if c.type.value == "Ready"), None)
@@ -193,7 +197,7 @@ def print_plans(plans: Sequence[TablePlan], console: Console) -> None:
         if p.error:
             console.print(f"[red]![/] {head}: {p.error}")
             continue
-        if not p.changes and not p.plan.waiting:
+        if not p.changes:
             console.print(f"[green]=[/] {head}: no changes")
             continue
         mark = "[green]+[/]" if p.outcome.status.table_arn is None else "[yellow]~[/]"
@@ -206,6 +210,9 @@ def print_plans(plans: Sequence[TablePlan], console: Console) -> None:
             console.print(f"    waiting: {w}")
         for b in p.plan.blocked:
             console.print(f"    [red]blocked[/] ({b.reason}) {b.field}: {b.message}")
+        if not (p.plan.steps or p.plan.waiting or p.plan.blocked):
+            ready = next((c for c in p.outcome.status.conditions if c.type.value == "Ready"), None)
+            console.print(f"    {ready.reason.value}: {ready.message}" if ready else "    not converged")
     changed = sum(1 for p in plans if p.changes)
     console.print(f"\n{changed} of {len(plans)} table(s) with changes")
 
