@@ -12,6 +12,7 @@ from rich.console import Console
 from dynamotable import __version__
 from dynamotable.api.spec import DynamoTable
 from dynamotable.commands.common import (
+    cluster_id_option,
     default_region,
     exit_on_invalid,
     fail,
@@ -28,6 +29,7 @@ from dynamotable.commands.engine import (
     run_options,
     target_options,
 )
+from dynamotable.commands.export import export_command
 from dynamotable.commands.iam import iam_policy_command
 
 
@@ -60,14 +62,15 @@ def validate_command(paths: tuple[str, ...], region: str | None) -> None:
 @files_option
 @region_option
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None) -> None:
+@cluster_id_option
+def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None, cluster_id: str | None) -> None:
     """Terraform (aws_dynamodb_table + import block) for the manifests: one .tf per table plus versions.tf."""
     from dynamotable.terraform.render import render_files
 
     provider_region = region or default_region()
     checked = load_checked(paths, provider_region)
     exit_on_invalid(checked)
-    files = render_files([m for _, m in checked.manifests], provider_region=provider_region)
+    files = render_files([m for _, m in checked.manifests], provider_region=provider_region, cluster_id=cluster_id)
     if output_dir is None:
         for name, text in files.items():
             click.echo(f"# ---- {name} ----")
@@ -256,6 +259,7 @@ def local_command(host: str, port: int, latency: str, faults: str) -> None:
 
 
 main.add_command(iam_policy_command, "iam-policy")
+main.add_command(export_command, "export")
 
 
 if __name__ == "__main__":

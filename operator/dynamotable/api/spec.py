@@ -291,6 +291,12 @@ class DynamoTableSpec(Model):
     )
 
 
+def owner_tag_value(namespace: str, name: str, cluster_id: str | None = None) -> str:
+    """Value of the `dynamotable.io/owner` tag; the cluster id keeps clusters sharing an account apart."""
+    base = f"{namespace}/{name}"
+    return f"{cluster_id}:{base}" if cluster_id else base
+
+
 class ObjectMeta(BaseModel):
     """The parts of Kubernetes metadata we read; everything else is kept as given."""
 
@@ -325,6 +331,10 @@ class DynamoTable(BaseModel):
     def owner_id(self) -> str:
         """Value of the ownership tag: `<namespace>/<name>`."""
         return f"{self.namespace}/{self.metadata.name}"
+
+    def owner_for(self, cluster_id: str | None) -> str:
+        """The ownership tag an operator with `cluster_id` writes: `<cluster-id>:<namespace>/<name>`."""
+        return owner_tag_value(self.namespace, self.metadata.name, cluster_id)
 
     def region_or(self, default_region: str) -> str:
         return self.spec.region or default_region

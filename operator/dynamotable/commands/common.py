@@ -62,3 +62,11 @@ def exit_on_invalid(checked: Checked) -> None:
         count = len(checked.errors)
         click.echo(f"{count} error{'s' if count != 1 else ''}; nothing was changed", err=True)
         sys.exit(1)
+
+
+def cluster_id_option(func: F) -> F:
+    return click.option(
+        "--cluster-id",
+        default=lambda: os.environ.get("DYNAMOTABLE_CLUSTER_ID") or None,
+        help="The operator's cluster id ($DYNAMOTABLE_CLUSTER_ID): part of the ownership tag it writes.",
+    )(func)

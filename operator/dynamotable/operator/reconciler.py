@@ -128,8 +128,7 @@ class Reconciler:
 
     def owner(self, namespace: str, name: str) -> str:
         """Value of the ownership tag; with a cluster id, `<cluster-id>:<namespace>/<name>`."""
-        base = f"{namespace}/{name}"
-        return f"{self.settings.cluster_id}:{base}" if self.settings.cluster_id else base
+        return s.owner_tag_value(namespace, name, self.settings.cluster_id)
 
     async def _in_pool(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()

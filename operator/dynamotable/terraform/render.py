@@ -363,10 +363,13 @@ def table_labels(manifests: Sequence[s.DynamoTable]) -> list[str]:
     return out
 
 
-def render_files(manifests: Sequence[s.DynamoTable], *, provider_region: str) -> dict[str, str]:
-    """`versions.tf` then one `<label>.tf` per table, by file name."""
+def render_files(
+    manifests: Sequence[s.DynamoTable], *, provider_region: str, cluster_id: str | None = None
+) -> dict[str, str]:
+    """`versions.tf` then one `<label>.tf` per table, by file name. `cluster_id`: the operator's, if it has one
+    (it is part of the ownership tag the operator writes)."""
     files = {
-        f"{label}.tf": render_table(m, provider_region=provider_region, label=label)
+        f"{label}.tf": render_table(m, provider_region=provider_region, label=label, owner=m.owner_for(cluster_id))
         for m, label in zip(manifests, table_labels(manifests), strict=True)
     }
     return {VERSIONS_FILE: render_versions(manifests, provider_region=provider_region)} | dict(sorted(files.items()))

@@ -1,0 +1,97 @@
+"""`dynamotable export`: the Terraform of every DynamoTable in a cluster, written to a directory.
+
+Reads the DynamoTables with the user's own kubeconfig (list on dynamotables is all it needs), renders them
+exactly as the operator does (same ownership tag, including the operator's cluster id), and writes one
+`.tf` per table plus `versions.tf`: a Terraform root module that imports every table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dynamotable.api import spec as s
+from dynamotable.api.validation import validate_manifest
+from dynamotable.commands.common import cluster_id_option, default_region, fail, region_option
+from dynamotable.terraform.render import render_files
+
+
+def list_dynamotables(
+    namespaces: Sequence[str], *, kubeconfig: str | None, context: str | None
+) -> list[dict[str, Any]]:
+    """Every DynamoTable in the namespaces (all namespaces when none), as plain dicts."""
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        if kubeconfig is None and context is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
+        else:
+            config.load_kube_config(config_file=kubeconfig, context=context)  # type: ignore[no-untyped-call]
+    except (ConfigException, OSError) as exc:
+        fail(f"cannot load the Kubernetes configuration: {exc}")
+    api = client.CustomObjectsApi()
+    try:
+        pages: list[Any] = (
+            [api.list_cluster_custom_object(s.GROUP, s.VERSION, s.PLURAL)]
+            if not namespaces
+            else [api.list_namespaced_custom_object(s.GROUP, s.VERSION, ns, s.PLURAL) for ns in namespaces]
+        )
+        return [item for page in pages for item in page["items"]]
+    except ApiException as exc:
+        fail(f"listing {s.PLURAL}: {exc.status} {exc.reason}")
+    except OSError as exc:  # urllib3 connection errors
+        fail(f"cannot reach the Kubernetes API: {exc}")
+
+
+def _exportable(items: Sequence[dict[str, Any]], region: str) -> Iterator[tuple[dict[str, Any], s.DynamoTable | None]]:
+    for item in items:
+        manifest, _ = validate_manifest(item, default_region=region)
+        yield item, manifest
+
+
+@click.command("export")
+@click.option("-n", "--namespace", "namespaces", multiple=True, help="Namespace to export (repeatable); default all.")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), default=None, help="Kubeconfig (default: the usual).")
+@click.option("--context", default=None, help="Kubeconfig context (default: the current one).")
+@cluster_id_option
+@region_option
+def export_command(
+    *,
+    namespaces: tuple[str, ...],
+    output_dir: Path,
+    kubeconfig: str | None,
+    context: str | None,
+    cluster_id: str | None,
+    region: str | None,
+) -> None:
+    """Write the Terraform of every DynamoTable in the cluster to a directory (one .tf per table)."""
+    provider_region = region or default_region()
+    items = list_dynamotables(namespaces, kubeconfig=kubeconfig, context=context)
+    manifests: list[s.DynamoTable] = []
+    skipped = 0
+    for item, manifest in _exportable(items, provider_region):
+        if manifest is None:
+            meta = item.get("metadata") or {}
+            click.echo(f"skipped {meta.get('namespace')}/{meta.get('name')}: its spec is invalid", err=True)
+            skipped += 1
+        else:
+            manifests.append(manifest)
+    if not manifests:
+        fail(f"no exportable DynamoTables found ({skipped} invalid)" if skipped else "no DynamoTables found")
+    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (output_dir / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output_dir}: cannot write: {exc}")
+    click.echo(f"exported {len(manifests)} table(s) to {output_dir}", err=True)
+    if skipped:
+        raise SystemExit(1)
