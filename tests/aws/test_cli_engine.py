@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,25 +139,35 @@ def test_delete_honours_deletion_policy(endpoint: LocalEndpoint, tmp_path: Path)
         client.describe_table(TableName="cli-carts")
 
 
-def test_plan_reports_waiting_and_adoption_instead_of_no_changes(endpoint: LocalEndpoint, tmp_path: Path) -> None:
-    client = client_for(endpoint)
-    client.create_table(
-        TableName="cli-carts",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    path = write(tmp_path)
-    code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url)
-    assert code == 2 and "CREATING" in out  # still creating: not known to be converged
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
 
-    time.sleep(0.3)  # create latency 0.2 s
-    code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url)
-    assert code == 1 and "AdoptionRequired" in out  # apply could not go ahead without adopt
+    def __call__(self) -> float:
+        return self.now
 
-    path.write_text(path.read_text().replace("deletionPolicy: Retain", "deletionPolicy: Retain\n  adopt: true"))
-    code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url, "-o", "json")
-    (table,) = json.loads(out)["tables"]
-    assert code == 2
-    assert [s["operation"] for s in table["steps"]] == ["TagResource"]  # adoption = claiming it with our tag
-    assert mutating(endpoint) == [r for r in mutating(endpoint) if r.operation == "CreateTable"]
+
+def test_plan_reports_waiting_and_adoption_instead_of_no_changes(tmp_path: Path) -> None:
+    clock = ManualClock()  # transitions end only when the test moves the clock: no race with the CLI's start-up
+    with LocalEndpoint(latency=Latency(create=1.0), clock=clock) as endpoint:
+        client = client_for(endpoint)
+        client.create_table(
+            TableName="cli-carts",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        path = write(tmp_path)
+        code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url)
+        assert code == 2 and "CREATING" in out  # still creating: not known to be converged
+
+        clock.now += 2.0
+        code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url)
+        assert code == 1 and "AdoptionRequired" in out  # apply could not go ahead without adopt
+
+        path.write_text(path.read_text().replace("deletionPolicy: Retain", "deletionPolicy: Retain\n  adopt: true"))
+        code, out, _ = run("plan", "-f", str(path), "--endpoint-url", endpoint.url, "-o", "json")
+        (table,) = json.loads(out)["tables"]
+        assert code == 2
+        assert [s["operation"] for s in table["steps"]] == ["TagResource"]  # adoption = claiming it with our tag
+        assert [r.operation for r in mutating(endpoint)] == ["CreateTable"]  # only the test's own create
