@@ -37,7 +37,7 @@ def spec(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def local_realtime_endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint(latency=Latency(create=0.3, delete=0.2)) as endpoint:
+    with LocalEndpoint(latency=Latency(create=1.0, delete=0.5)) as endpoint:
         yield endpoint
 
 
@@ -46,10 +46,10 @@ def test_create_reports_creating_until_real_latency_elapsed(local_realtime_endpo
     started = time.monotonic()
     assert client.create_table(**spec("orders"))["TableDescription"]["TableStatus"] == "CREATING"
     assert client.describe_table(TableName="orders")["Table"]["TableStatus"] == "CREATING"
-    time.sleep(max(0.0, 0.3 - (time.monotonic() - started)) + 0.05)
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - started)) + 0.05)
     assert client.describe_table(TableName="orders")["Table"]["TableStatus"] == "ACTIVE"
     client.delete_table(TableName="orders")
-    time.sleep(0.25)
+    time.sleep(0.55)
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.describe_table(TableName="orders")
 

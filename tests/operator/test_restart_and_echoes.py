@@ -87,7 +87,7 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
         )
     )
     assert h.aws() == []  # resuming converged objects: no AWS call at all
-    assert asyncio.get_running_loop().time() - started < 0.3
+    assert asyncio.get_running_loop().time() - started < 1.0  # all skipped before the first drift interval
 
     # Their drift checks come later, one per table, spread over the interval rather than all at once.
     await eventually(

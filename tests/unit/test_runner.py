@@ -131,4 +131,4 @@ def test_timeout() -> None:
 
     (run,) = Runner(one_pass, timeout=0.2).run([(manifest("never"), "us-east-1")])
     assert run.state == RunState.TIMED_OUT
-    assert run.passes >= 3
+    assert run.passes >= 2  # requeued at least once before giving up
