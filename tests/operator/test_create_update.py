@@ -126,6 +126,8 @@ async def test_update_adds_gsi_and_ttl_step_by_step(harness: Harness) -> None:
     assert h.condition("events")["observedGeneration"] == 2
 
     # An Event when each step starts and when it is done; one when the operator starts waiting on AWS.
+    # (kopf posts Events in the background: the last one may land just after the status patch.)
+    await eventually(lambda: len([r for _, r, _ in h.events("events") if r == "Updated"]) >= 3)
     events = h.events("events")
     started = [m for _, r, m in events if r == "Updating"]
     finished = [m for _, r, m in events if r == "Updated"]
