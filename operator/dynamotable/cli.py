@@ -19,6 +19,7 @@ from dynamotable.commands.common import (
     files_option,
     load_checked,
     region_option,
+    write_files,
 )
 from dynamotable.commands.engine import (
     apply_tables,
@@ -76,12 +77,7 @@ def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path 
             click.echo(f"# ---- {name} ----")
             click.echo(text, nl=False)
         return
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (output_dir / name).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"{output_dir}: cannot write: {exc}")
+    write_files(output_dir, files)
     click.echo(f"wrote {len(files)} files to {output_dir}", err=True)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -70,3 +71,13 @@ def cluster_id_option(func: F) -> F:
         default=lambda: os.environ.get("DYNAMOTABLE_CLUSTER_ID") or None,
         help="The operator's cluster id ($DYNAMOTABLE_CLUSTER_ID): part of the ownership tag it writes.",
     )(func)
+
+
+def write_files(output_dir: Path, files: Mapping[str, str]) -> None:
+    """Write rendered files into `output_dir` (created if needed); a write error is a one-line failure."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (output_dir / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output_dir}: cannot write: {exc}")

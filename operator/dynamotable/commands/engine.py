@@ -21,7 +21,7 @@ from rich.table import Table
 
 from dynamotable.api.spec import DynamoTable, ManagementPolicy
 from dynamotable.aws.clients import ClientFactory, Credentials
-from dynamotable.engine.model import Plan
+from dynamotable.engine.model import Plan, is_mutating
 from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
 from dynamotable.engine.runner import Runner, RunState, TableRun
 
@@ -32,7 +32,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 LOCAL_LATENCY = "create=1,update=0.5,delete=0.5,gsi_create=1,gsi_delete=0.5,replica=1"
 LOCAL_TIMING = Timing(poll=0.2, poll_max=1.0, retry_scale=0.1, rate_limit_min=1.0, not_found_delay=0.1)
 LOCAL_CREDENTIALS = Credentials("local", "local")  # the local endpoint accepts any credentials
-MUTATING_PREFIXES = ("Create", "Update", "Delete", "Tag", "Untag")
 # Ready reasons that make `plan` fail: apply could not go ahead without the user doing something first.
 PLAN_ERRORS = frozenset({"AwsError", "InvalidSpec", "OwnershipConflict", "AdoptionRequired"})
 
@@ -134,7 +133,7 @@ class Passes:
 
 
 def _mutating_calls(factory: ClientFactory) -> int:
-    return sum(n for op, n in factory.calls.items() if op.startswith(MUTATING_PREFIXES))
+    return sum(n for op, n in factory.calls.items() if is_mutating(op))
 
 
 def plan_only(manifest: DynamoTable) -> DynamoTable:

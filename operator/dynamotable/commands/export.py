@@ -16,7 +16,7 @@ import click
 
 from dynamotable.api import spec as s
 from dynamotable.api.validation import validate_manifest
-from dynamotable.commands.common import cluster_id_option, default_region, fail, region_option
+from dynamotable.commands.common import cluster_id_option, default_region, fail, region_option, write_files
 from dynamotable.terraform.render import render_files
 
 
@@ -86,12 +86,7 @@ def export_command(
     if not manifests:
         fail(f"no exportable DynamoTables found ({skipped} invalid)" if skipped else "no DynamoTables found")
     files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (output_dir / name).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"{output_dir}: cannot write: {exc}")
+    write_files(output_dir, files)
     click.echo(f"exported {len(manifests)} table(s) to {output_dir}", err=True)
     if skipped:
         raise SystemExit(1)

@@ -144,6 +144,11 @@ class ObservedTable:
 # ---------------------------------------------------------------------------------------------- plans
 
 
+def is_mutating(operation: str) -> bool:
+    """Whether an AWS operation changes something (every read the engine makes is a Describe or a List)."""
+    return not operation.startswith(("Describe", "List"))
+
+
 @dataclass(frozen=True)
 class Step:
     """Exactly one AWS call: `request` is passed to the boto3 method as keyword arguments."""
@@ -156,7 +161,7 @@ class Step:
 
     @property
     def mutating(self) -> bool:
-        return not self.operation.startswith(("Describe", "List"))
+        return is_mutating(self.operation)
 
 
 @dataclass(frozen=True, slots=True)
