@@ -37,6 +37,7 @@ class Reason(StrEnum):
     DELETING = "Deleting"
     DELETION_BLOCKED = "DeletionBlocked"
     PLAN_ONLY = "PlanOnly"
+    TABLE_MISSING = "TableMissing"
 
 
 def now_rfc3339() -> str:
@@ -78,6 +79,7 @@ class DynamoTableStatus(Model):
     table_name: str | None = None
     region: str | None = None
     table_arn: str | None = None
+    table_id: str | None = None
     table_status: str | None = None
     stream_arn: str | None = None
     replicas: list[ReplicaStatus] = Field(default_factory=list)
@@ -85,6 +87,9 @@ class DynamoTableStatus(Model):
     drift: list[DriftEntry] = Field(default_factory=list)
     terraform: TerraformStatus | None = None
     last_sync_time: str | None = None
+    # When this resource first reached Ready for its table: the cluster-wide claim on the table goes to the
+    # resource that did so first (docs/multi-tenancy.md).
+    first_ready_time: str | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
 

@@ -128,6 +128,7 @@ class ObservedTable:
     ttl: ObservedTtl | None = None
     pitr: ObservedPitr | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # without aws: tags; includes ours
+    table_id: str | None = None  # unique per table: a table deleted and created again under the name gets another
 
     def gsi(self, name: str) -> ObservedGsi | None:
         return next((g for g in self.gsis if g.name == name), None)

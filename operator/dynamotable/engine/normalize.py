@@ -214,6 +214,7 @@ def normalize_table(
         name=table["TableName"],
         region=region,
         arn=table.get("TableArn", ""),
+        table_id=table.get("TableId"),
         status=table.get("TableStatus") or "ACTIVE",
         hash_key=hash_key,
         range_key=range_key,

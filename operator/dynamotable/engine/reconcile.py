@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ from dynamotable.api.validation import OWNER_TAG, check_spec
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, RateLimited, Retryable, Terminal
 from dynamotable.engine.execute import execute
-from dynamotable.engine.model import ACTIVE, Blocked, ObservedTable, Plan, Step
+from dynamotable.engine.model import ACTIVE, Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
 from dynamotable.engine.plan import TRANSITIONING, plan
 
@@ -125,6 +125,7 @@ class _Report:
             "table_name": manifest.table_name,
             "region": region,
             "table_arn": self.prev.table_arn,
+            "table_id": self.prev.table_id,
             "table_status": self.prev.table_status,
             "stream_arn": self.prev.stream_arn,
             "replicas": self.prev.replicas,
@@ -132,6 +133,7 @@ class _Report:
             "drift": self.prev.drift,
             "terraform": self.prev.terraform,
             "last_sync_time": self.prev.last_sync_time,
+            "first_ready_time": self.prev.first_ready_time,
         }
         self.conditions = list(self.prev.conditions)
         self.events: list[Event] = []
@@ -139,13 +141,28 @@ class _Report:
     def prev_ready(self) -> Condition | None:
         return next((c for c in self.prev.conditions if c.type == ConditionType.READY), None)
 
+    def was_synced(self) -> bool:
+        before = self.prev_ready()
+        return before is not None and before.reason == Reason.SYNCED
+
     def observed(self, live: ObservedTable) -> None:
+        """Record the live table: only once it is known to be this resource's (a table that belongs to someone
+        else is never recorded, so the record can be trusted as proof of ownership later)."""
         self.fields.update(
             table_arn=live.arn,
+            table_id=live.table_id or self.prev.table_id,
             table_status=live.status,
             stream_arn=live.stream_arn,
             replicas=[ReplicaStatus(region=r.region, status=r.status) for r in live.replicas],
         )
+
+    def recorded(self, live: ObservedTable) -> bool:
+        """Whether the previous status records this very table as the one this resource manages: same ARN, and
+        the same TableId where both are known (a table deleted and created again by someone else is not it)."""
+        prev = self.prev
+        if prev.table_arn is None or prev.table_arn != live.arn:
+            return False
+        return prev.table_id is None or live.table_id is None or prev.table_id == live.table_id
 
     def planned(self, the_plan: Plan, *, executed: bool) -> None:
         if not the_plan.waiting:  # while AWS is busy the planner holds its steps back: keep the last plan shown
@@ -200,6 +217,8 @@ class _Report:
             self.event("Warning", reason.value, message)
         if reason == Reason.SYNCED:
             self.fields["last_sync_time"] = ts
+            if self.fields.get("first_ready_time") is None:
+                self.fields["first_ready_time"] = ts
             if before is None or before.reason != Reason.SYNCED:
                 self.event("Normal", reason.value, message)
 
@@ -292,10 +311,17 @@ def reconcile(
     *,
     region: str,
     owner: str | None = None,
+    rival: str | None = None,
+    superseded: frozenset[str] = frozenset(),
     now: Now | None = None,
     timing: Timing | None = None,
 ) -> Outcome:
-    """One pass. Executes at most one mutating AWS call."""
+    """One pass. Executes at most one mutating AWS call.
+
+    rival: another resource that holds the cluster-wide claim on this table (the operator knows; the CLI
+    does not): then nothing at all is sent to AWS. superseded: ownership-tag values of resources of the same
+    cluster that lost the claim on this table to this one; their tag on the table is replaced by ours.
+    """
     timing = timing or Timing()
     owner = owner or manifest.owner_id
     report = _Report(manifest, region, (now or _utcnow)())
@@ -313,6 +339,8 @@ def reconcile(
         return report.outcome(None)
 
     name = manifest.table_name
+    if rival is not None:
+        return _claimed_elsewhere(report, name, region, rival, timing)
     recent = _recently_created(factory, region, name, owner, timing.create_grace)
     try:
         live = observe(
@@ -329,13 +357,15 @@ def reconcile(
     if live is None:
         return _create(manifest, factory, report, region=region, owner=owner, timing=timing)
 
-    report.observed(live)
+    live_owner = live.tags.get(OWNER_TAG)
+    recorded = report.recorded(live)
     if live.status == "DELETING":
+        if live_owner == owner or recorded:
+            report.observed(live)
         report.set(ConditionStatus.FALSE, Reason.WAITING, f"table {name} is being deleted", progressing=True)
         return report.outcome(_poll(timing, report))
 
-    live_owner = live.tags.get(OWNER_TAG)
-    if live_owner is not None and live_owner != owner:
+    if live_owner is not None and live_owner != owner and live_owner not in superseded:
         report.set(
             ConditionStatus.FALSE,
             Reason.OWNERSHIP_CONFLICT,
@@ -345,11 +375,11 @@ def reconcile(
             warn=True,
         )
         return report.outcome(None)
-    if live_owner is None and live.status == "CREATING" and not spec.adopt:
+    if live_owner is None and live.status == "CREATING" and not spec.adopt and not recorded:
         # tags given to CreateTable may not be listed yet (A11): decide once the table is ACTIVE
         report.set(ConditionStatus.FALSE, Reason.CREATING, f"table {name} is CREATING", progressing=True)
         return report.outcome(_poll(timing, report))
-    if live_owner is None and not spec.adopt and not recent:
+    if live_owner is None and not spec.adopt and not recent and not recorded:
         report.set(
             ConditionStatus.FALSE,
             Reason.ADOPTION_REQUIRED,
@@ -360,7 +390,15 @@ def reconcile(
         )
         return report.outcome(None)
 
+    # From here on the table is this resource's: tagged as ours, adopted, just created, or recorded in status
+    # (a lost ownership tag is then drift, restored by the plan's TagResource).
+    report.observed(live)
     the_plan = plan(manifest, live, region=region, owner=owner)
+    if live_owner != owner and recorded and (report.was_synced() or not recent):
+        # Someone removed or replaced our ownership tag on a table this resource manages: drift, at any age
+        # (right after our CreateTable a missing tag is ListTagsOfResource lagging, unless we saw it Synced).
+        lost = Drift(f"tags.{OWNER_TAG}", owner, live_owner if live_owner is not None else "absent")
+        the_plan = replace(the_plan, drift=[*the_plan.drift, lost])
     report.planned(the_plan, executed=False)
     stopper = next((b for b in the_plan.blocked if b.stops_all), None)
     if stopper is not None:
@@ -418,6 +456,20 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _claimed_elsewhere(report: _Report, name: str, region: str, rival: str, timing: Timing) -> Outcome:
+    report.set(
+        ConditionStatus.FALSE,
+        Reason.OWNERSHIP_CONFLICT,
+        f"table {name} in {region} is managed by {rival} in this cluster; this resource will not touch it, and "
+        "deleting it never deletes the table. Use another tableName, or delete the other resource first",
+        progressing=False,
+        warn=True,
+    )
+    # Steady, not terminal: when the other resource goes away the claim passes on (the operator wakes this
+    # resource then); the drift interval is the backstop.
+    return report.outcome(timing.drift)
+
+
 def _blocked(report: _Report, blocked: Blocked, the_plan: Plan, timing: Timing) -> Outcome:
     reason = Reason(blocked.reason)
     report.set(
@@ -454,14 +506,23 @@ def _create(
             progressing=False,
         )
         return report.outcome(None, plan=the_plan)
-    if report.prev.table_arn and not _recently_created(
-        factory, region, manifest.table_name, owner, timing.create_grace
-    ):
-        report.event(
-            "Warning",
-            "TableMissing",
-            f"table {manifest.table_name} ({report.prev.table_arn}) no longer exists; creating it again (empty)",
-        )
+    # A table we recorded is missing, unless we only just created it and never saw it (DescribeTable lags, A1)
+    missing = report.prev.table_arn is not None and (
+        report.was_synced() or not _recently_created(factory, region, manifest.table_name, owner, timing.create_grace)
+    )
+    if missing:
+        where = _recorded_place(report)
+        if where != (region, manifest.table_name):
+            report.set(
+                ConditionStatus.FALSE,
+                Reason.TABLE_MISSING,
+                f"table {where[1]} in {where[0]} ({report.prev.table_arn}), which this resource manages, no "
+                f"longer exists, and the spec now resolves to table {manifest.table_name} in {region}; no table "
+                "is created elsewhere. Restore the table there, or create a new DynamoTable for the new place",
+                progressing=False,
+                warn=True,
+            )
+            return report.outcome(None, plan=the_plan)
     step = the_plan.steps[0]
     try:
         response = execute(factory, step, now=report.now)
@@ -478,8 +539,30 @@ def _create(
     )
     report.planned(the_plan, executed=True)
     report.event("Normal", Reason.CREATING.value, step.description)
-    report.set(ConditionStatus.FALSE, Reason.CREATING, step.description, progressing=True)
+    if missing:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.TABLE_MISSING,
+            f"table {manifest.table_name} ({report.prev.table_arn}) no longer exists in {region}; it was created "
+            "again, EMPTY: restore its data from a backup or point-in-time recovery if it was not deleted on purpose",
+            progressing=True,
+            warn=True,
+        )
+    else:
+        report.set(ConditionStatus.FALSE, Reason.CREATING, step.description, progressing=True)
     return report.outcome(timing.poll, executed=step, plan=the_plan)
+
+
+def _recorded_place(report: _Report) -> tuple[str, str]:
+    """(region, tableName) of the table the previous status records."""
+    prev = report.prev
+    region = prev.region or ""
+    name = prev.table_name or ""
+    if prev.table_arn and ":table/" in prev.table_arn:
+        parts = prev.table_arn.split(":")
+        region = parts[3] if len(parts) > 5 else region
+        name = prev.table_arn.split(":table/", 1)[1].split("/", 1)[0]
+    return region, name
 
 
 # -------------------------------------------------------------------------------------------- delete
@@ -491,15 +574,27 @@ def delete(
     *,
     region: str,
     owner: str | None = None,
+    rival: str | None = None,
     now: Now | None = None,
     timing: Timing | None = None,
 ) -> Outcome:
-    """One deletion pass. `done` when the finalizer can go: the table is gone, retained, or not ours."""
+    """One deletion pass. `done` when the finalizer can go: the table is gone, retained, or not ours.
+
+    rival: another resource holds the cluster-wide claim on the table: it is left alone, no AWS call.
+    """
     timing = timing or Timing()
     owner = owner or manifest.owner_id
     report = _Report(manifest, region, (now or _utcnow)())
     spec = manifest.spec
     name = manifest.table_name
+    if rival is not None:
+        report.set(
+            ConditionStatus.FALSE,
+            Reason.DELETING,
+            f"table {name} in {region} is managed by {rival}; it is left in place",
+            progressing=False,
+        )
+        return report.outcome(None, done=True)
     try:
         live = observe(factory, manifest, region=region)
     except AwsCallFailed as exc:
@@ -508,12 +603,13 @@ def delete(
         report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
         report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} does not exist", progressing=False)
         return report.outcome(None, done=True)
-    report.observed(live)
     if live.status == "DELETING":  # tags are not readable any more; wait until it is gone
         report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} is being deleted", progressing=True)
         return report.outcome(_poll(timing, report))
     live_owner = live.tags.get(OWNER_TAG)
-    if live_owner != owner:
+    # A lost ownership tag does not orphan a table this resource recorded (same ARN and TableId).
+    ours_by_record = live_owner is None and report.recorded(live) and live.table_id is not None
+    if live_owner != owner and not ours_by_record:
         whose = f"belongs to {live_owner}" if live_owner else "was not created by this operator"
         report.set(
             ConditionStatus.FALSE,
@@ -523,6 +619,7 @@ def delete(
             warn=spec.deletion_policy == s.DeletionPolicy.DELETE,
         )
         return report.outcome(None, done=True)
+    report.observed(live)
     if spec.management_policy == s.ManagementPolicy.PLAN:
         report.set(
             ConditionStatus.FALSE,
@@ -533,6 +630,14 @@ def delete(
         return report.outcome(None, done=True)
 
     if spec.deletion_policy == s.DeletionPolicy.RETAIN:
+        if ours_by_record:
+            report.set(
+                ConditionStatus.FALSE,
+                Reason.DELETING,
+                f"table {name} is retained (deletionPolicy Retain); it already carries no {OWNER_TAG} tag",
+                progressing=False,
+            )
+            return report.outcome(None, done=True)
         step = Step(
             "UntagResource",
             region,

@@ -13,6 +13,7 @@ from typing import Any
 import kopf
 
 from dynamotable.api.spec import GROUP, PLURAL, VERSION
+from dynamotable.operator import claims as claiming
 from dynamotable.operator.kube import LoginFailed
 from dynamotable.operator.reconciler import Reconciler, Trigger
 
@@ -32,21 +33,30 @@ def register(
         except LoginFailed as exc:  # no retrying a missing or broken kubeconfig: stop with the reason
             raise kopf.PermanentError(str(exc)) from exc
 
+    # The cluster-wide claims on tables (claims.py). kopf fills every index from the initial listing before any
+    # handler runs, so after a restart no object acts before it knows who else names its table.
+    @kopf.index(GROUP, VERSION, PLURAL, id="claims", registry=registry)
+    def claims(body: kopf.Body, **_: Any) -> dict[claiming.ClaimKey, claiming.Candidate]:
+        return {claiming.claim_key(body, reconciler.settings.region): claiming.candidate(body)}
+
     @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
     @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
     @kopf.on.update(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    async def reconcile(reason: str, body: kopf.Body, patch: kopf.Patch, logger: Logger, **_: Any) -> None:
+    async def reconcile(reason: str, body: kopf.Body, patch: kopf.Patch, logger: Logger, **kwargs: Any) -> None:
+        reconciler.claims = kwargs["claims"]
         await reconciler.on_change(Trigger(kopf.Reason(reason).value), body, patch, logger)
 
     # The drift timer is a daemon, not @kopf.timer: a kopf timer has one interval for every object and runs the
     # whole handler machinery on every tick (measured: 200 objects ticking 20 times a second saturated the event
     # loop), while this sleeps until each object's own next check and costs nothing in between.
     @kopf.daemon(GROUP, VERSION, PLURAL, id="drift", cancellation_timeout=5.0, registry=registry)
-    async def drift(body: kopf.Body, logger: Logger, **_: Any) -> None:
+    async def drift(body: kopf.Body, logger: Logger, **kwargs: Any) -> None:
+        reconciler.claims = kwargs["claims"]
         await reconciler.drift_loop(body, logger)
 
     @kopf.on.delete(GROUP, VERSION, PLURAL, id="delete", registry=registry)
-    async def delete(body: kopf.Body, patch: kopf.Patch, logger: Logger, **_: Any) -> None:
+    async def delete(body: kopf.Body, patch: kopf.Patch, logger: Logger, **kwargs: Any) -> None:
+        reconciler.claims = kwargs["claims"]
         await reconciler.on_delete(body, patch, logger)
 
     @kopf.on.probe(id="objects", registry=registry)

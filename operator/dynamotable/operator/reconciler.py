@@ -40,6 +40,7 @@ from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus
 from dynamotable.api.validation import validate_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
+from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.metrics import Metrics
@@ -119,6 +120,10 @@ class Reconciler:
         self.pool = ThreadPoolExecutor(
             max_workers=settings.max_concurrent_reconciles, thread_name_prefix="dynamotable-reconcile"
         )
+        # kopf's live index of every DynamoTable's claim (handlers.py); None when driven without kopf.
+        self.claims: Mapping[claiming.ClaimKey, Any] | None = None
+        # uids whose deletion finished here: no longer candidates, though the index drops them only later
+        self.released: set[str] = set()
 
     async def close(self) -> None:
         await self.kube.close()
@@ -134,12 +139,20 @@ class Reconciler:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
-    def _doc(self, body: Mapping[str, Any]) -> dict[str, Any]:
+    def _doc(self, body: Mapping[str, Any], *, deleting: bool = False) -> dict[str, Any]:
         """The manifest the engine sees: our metadata fields, the spec (default deletionPolicy applied when the
-        stored spec has none), and our part of the status (the engine keeps transition times from it)."""
+        stored spec has none; the region the status recorded when the spec names none, so a restart with
+        another default region never moves the table), and our part of the status (the engine keeps
+        transition times from it). Deleting, the recorded region wins over any spec.region: that is where the
+        table is."""
         meta = body.get("metadata") or {}
         spec = copy.deepcopy(dict(body.get("spec") or {}))
         spec.setdefault("deletionPolicy", self.settings.default_deletion_policy.value)
+        recorded = claiming.recorded_region(body)
+        if recorded is not None and (
+            not spec.get("region") or (deleting and (body.get("status") or {}).get("tableArn"))
+        ):
+            spec["region"] = recorded
         keep = ("name", "namespace", "labels", "annotations", "generation", "uid")
         return {
             "apiVersion": body.get("apiVersion", s.API_VERSION),
@@ -164,6 +177,50 @@ class Reconciler:
                 f"using the operator default of {self.settings.drift_interval:g}s",
             )
         return interval.seconds
+
+    def _candidates(self, body: Mapping[str, Any]) -> list[claiming.Candidate]:
+        if self.claims is None:
+            return []
+        try:
+            store = self.claims[claiming.claim_key(body, self.settings.region)]
+        except KeyError:
+            return []
+        return [c for c in store if c.uid not in self.released]
+
+    def _rival(self, body: Mapping[str, Any]) -> claiming.Candidate | None:
+        """Another DynamoTable of this cluster that holds the claim on this object's table."""
+        meta = body.get("metadata") or {}
+        namespace, name = _key(body)
+        return claiming.rival(self._candidates(body), str(meta.get("uid") or ""), namespace, name)
+
+    def _superseded(self, body: Mapping[str, Any]) -> frozenset[str]:
+        """Ownership-tag values of the other DynamoTables naming this table, which lost the claim to this one:
+        a tag of theirs on the table (a create race) is this cluster's own, and the holder may replace it."""
+        me = (body.get("metadata") or {}).get("uid")
+        return frozenset(self.owner(c.namespace, c.name) for c in self._candidates(body) if c.uid != me)
+
+    def _release(self, body: Mapping[str, Any]) -> None:
+        """This object's deletion is over: the claim passes on, so wake the others naming the same table."""
+        uid = str((body.get("metadata") or {}).get("uid") or "")
+        others = [c for c in self._candidates(body) if c.uid != uid]
+        self.released.add(uid)
+        for other in others:
+            state = self.states.get((other.namespace, other.name))
+            state.next_drift = asyncio.get_running_loop().time()
+            state.wakeup.set()
+
+    def _region_conflict(self, body: Mapping[str, Any]) -> str | None:
+        """An explicit spec.region that differs from the region of the table the status records."""
+        spec = body.get("spec") or {}
+        status = body.get("status") or {}
+        explicit, recorded = spec.get("region"), claiming.recorded_region(body)
+        if not explicit or recorded is None or explicit == recorded or not status.get("tableArn"):
+            return None
+        return (
+            f"spec.region: {explicit!r} differs from {recorded!r}, where the table of this resource lives "
+            f"(status.region); the region is immutable: set spec.region: {recorded} (or remove it), or create a "
+            "new DynamoTable for a table in the other region"
+        )
 
     def _warn_once(self, body: kopf.Body, state: ObjectState, reason: str, message: str) -> None:
         """A Warning Event for a problem that repeats on every pass: posted once per object and message."""
@@ -220,8 +277,9 @@ class Reconciler:
         key = _key(body)
         generation = _generation(body)
         manifest, errors = validate_manifest(self._doc(body), default_region=self.settings.region)
-        if manifest is None:
-            message = "; ".join(str(e) for e in errors)
+        conflict = self._region_conflict(body)
+        if manifest is None or conflict is not None:
+            message = "; ".join([str(e) for e in errors] + ([conflict] if conflict else []))
             before = statuses.ready(body.get("status"))
             if not (before and before.get("reason") == Reason.INVALID_SPEC and before.get("message") == message):
                 events.post(body, "Warning", Reason.INVALID_SPEC.value, message)
@@ -232,8 +290,16 @@ class Reconciler:
 
         owner = self.owner(*key)
         region = manifest.region_or(self.settings.region)
+        rival = self._rival(body)
         outcome = await self._in_pool(
-            engine.reconcile, manifest, self.factory, region=region, owner=owner, timing=self.timing
+            engine.reconcile,
+            manifest,
+            self.factory,
+            region=region,
+            owner=owner,
+            rival=rival.ref if rival is not None else None,
+            superseded=self._superseded(body),
+            timing=self.timing,
         )
         terraform = await self._terraform(body, state, manifest, owner, outcome.status, verify=trigger == Trigger.DRIFT)
         new_status = outcome.status.model_copy(update={"terraform": terraform})
@@ -443,7 +509,7 @@ class Reconciler:
         state = self.states.get(key)
         try:
             # Shape only: the rules of validation.py do not matter for letting a table go.
-            manifest = s.DynamoTable.model_validate(self._doc(body), by_alias=True, by_name=False)
+            manifest = s.DynamoTable.model_validate(self._doc(body, deleting=True), by_alias=True, by_name=False)
         except ValidationError as exc:
             events.post(
                 body,
@@ -452,9 +518,11 @@ class Reconciler:
                 "the spec cannot be read, so no AWS call is made: any table is left as it is (owner tag kept). "
                 f"First problem: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
             )
+            self._release(body)
             self._forget(key)
             return
         started = time.perf_counter()
+        rival = self._rival(body)
         try:
             async with state.lock:
                 outcome = await self._in_pool(
@@ -463,6 +531,7 @@ class Reconciler:
                     self.factory,
                     region=manifest.region_or(self.settings.region),
                     owner=self.owner(*key),
+                    rival=rival.ref if rival is not None else None,
                     timing=self.timing,
                 )
         except Exception as exc:
@@ -478,6 +547,7 @@ class Reconciler:
         if outcome.done:
             gone = outcome.status.table_status is None and manifest.spec.deletion_policy == s.DeletionPolicy.DELETE
             events.post(body, "Normal", events.DELETED if gone else events.RETAINED, message)
+            self._release(body)
             self._forget(key)
             return
         delay = outcome.requeue_after
