@@ -7,6 +7,7 @@ what is always wrong. `crds/dynamotables.dynamotable.io.yaml` is this output; a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -40,20 +41,98 @@ SPEC_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _immutable(field: str, what: str) -> tuple[str, str]:
+_NEW_TABLE = "create a new DynamoTable {what} and migrate the data"
+
+
+def _immutable(field: str, why: str, what: str) -> tuple[str, str]:
     return (
         f"has(self.{field}) == has(oldSelf.{field}) && (!has(self.{field}) || self.{field} == oldSelf.{field})",
-        f"{field} is immutable: {what}",
+        f"{field} is immutable: {why}; " + _NEW_TABLE.format(what=what),
     )
 
 
-SPEC_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
-    _immutable("tableName", "a new name is a new table; create another DynamoTable and migrate the data"),
-    _immutable("region", "a table cannot move; create another DynamoTable in the new region"),
-    _immutable("hashKey", "the key schema is fixed at create; a new key needs a new table"),
-    _immutable("rangeKey", "the key schema is fixed at create; a new key needs a new table"),
-    _immutable("localSecondaryIndexes", "local indexes can only be defined when the table is created"),
+def _size(path: str) -> str:
+    """size() of an optional list: an absent list counts as empty, so `[]` and no field mean the same."""
+    return f"(has({path}) ? size({path}) : 0)"
+
+
+def _each_in(items: str, within: str, var: str, found: str) -> str:
+    """Every element `var` of the optional list `items` is `found` in the optional list `within`."""
+    return f"(!has({items}) || {items}.all({var}, has({within}) && {found}))"
+
+
+def _same_elements(a: str, b: str, var: str, found_in: Callable[[str, str], str]) -> str:
+    """The optional lists `a` and `b` hold equal elements in any order, absent being `[]`;
+    `found_in(var, within)` says that `var` has an equal element in `within`."""
+    there = _each_in(a, b, var, found_in(var, b))
+    back = _each_in(b, a, var, found_in(var, a))
+    return f"{_size(a)} == {_size(b)} && {there} && {back}"
+
+
+def _projection(index: str) -> str:
+    return f"(has({index}.projectionType) ? {index}.projectionType : 'ALL')"
+
+
+def _same_lsi(x: str, y: str) -> str:
+    """Two local indexes are the same index: name, sort key, projection, and projected attributes as a set."""
+    attrs = _same_elements(f"{x}.nonKeyAttributes", f"{y}.nonKeyAttributes", "k", lambda v, w: f"{v} in {w}")
+    return f"{x}.name == {y}.name && {x}.rangeKey == {y}.rangeKey && {_projection(x)} == {_projection(y)} && {attrs}"
+
+
+def _key_type_kept(is_key: str) -> str:
+    """Every attribute `a` that `is_key` names as a key keeps the type it had (keys themselves are immutable)."""
+    return f"self.attributes.all(a, !({is_key}) || oldSelf.attributes.all(b, b.name != a.name || b.type == a.type))"
+
+
+def _effective(obj: str, field: str, default: str) -> str:
+    return f"(has({obj}.spec.{field}) ? {obj}.spec.{field} : {default})"
+
+
+_LSIS = "localSecondaryIndexes"
+_KEY_WHY = "the key schema is fixed when the table is created"
+
+# Transition rules at the root: only there can a rule see metadata.name (tableName's default) and status.
+ROOT_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
+    (
+        f"{_effective('oldSelf', 'tableName', 'oldSelf.metadata.name')} == "
+        f"{_effective('self', 'tableName', 'self.metadata.name')}",
+        "tableName is immutable (absent means metadata.name, so writing that name out is no change): "
+        "a new name is a new table; " + _NEW_TABLE.format(what="with the new name"),
+    ),
+    (
+        # Absent means the operator's region, which admission cannot see; writing it out is allowed unless the
+        # status records a table in another region. Once set, the region stays.
+        "has(oldSelf.spec.region) ? has(self.spec.region) && self.spec.region == oldSelf.spec.region : "
+        "!has(self.spec.region) || !has(oldSelf.status) || !has(oldSelf.status.region) || "
+        "!has(oldSelf.status.tableArn) || self.spec.region == oldSelf.status.region",
+        "region is immutable once set, and may be written out only as the region in status.region: "
+        "a table cannot move; " + _NEW_TABLE.format(what="in the new region"),
+    ),
 )
+
+# Transition rules at the level of `spec`, which is required, so they run on every update.
+SPEC_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
+    _immutable("hashKey", _KEY_WHY, "with the new key"),
+    _immutable("rangeKey", _KEY_WHY, "with the new key"),
+    (
+        _same_elements(f"oldSelf.{_LSIS}", f"self.{_LSIS}", "o", lambda v, w: f"{w}.exists(n, {_same_lsi('n', v)})"),
+        f"{_LSIS} is immutable (their order, and [] against no field, do not matter): local indexes can only be "
+        "defined when the table is created; " + _NEW_TABLE.format(what="with the new indexes"),
+    ),
+    (
+        _key_type_kept("a.name == self.hashKey"),
+        "the type of the hashKey attribute is immutable: " + _NEW_TABLE.format(what="with the new key type"),
+    ),
+    (
+        "!has(self.rangeKey) || " + _key_type_kept("a.name == self.rangeKey"),
+        "the type of the rangeKey attribute is immutable: " + _NEW_TABLE.format(what="with the new key type"),
+    ),
+    (
+        f"!has(self.{_LSIS}) || " + _key_type_kept(f"self.{_LSIS}.exists(l, l.rangeKey == a.name)"),
+        f"the type of a {_LSIS} rangeKey attribute is immutable: " + _NEW_TABLE.format(what="with the new key type"),
+    ),
+)
+
 
 TTL_RULE = (
     "!has(self.enabled) || !self.enabled || has(self.attributeName)",
@@ -117,9 +196,7 @@ def spec_schema() -> dict[str, Any]:
     props["ignoreChanges"]["maxItems"] = len(s.IGNORABLE_PATHS)
     props["attributes"]["maxItems"] = 2 + 2 * s.MAX_GSIS + s.MAX_LSIS
     props["replicas"]["maxItems"] = 50
-    schema["x-kubernetes-validations"] = _rules(*SPEC_RULES) + [
-        {"rule": rule, "message": message} for rule, message in SPEC_TRANSITION_RULES
-    ]
+    schema["x-kubernetes-validations"] = _rules(*SPEC_RULES, *SPEC_TRANSITION_RULES)
     return schema
 
 
@@ -169,6 +246,7 @@ def crd() -> dict[str, Any]:
                             "type": "object",
                             "description": "A DynamoDB table managed by dynamotable-operator.",
                             "required": ["spec"],
+                            "x-kubernetes-validations": _rules(*ROOT_TRANSITION_RULES),
                             "properties": {
                                 "apiVersion": {"type": "string"},
                                 "kind": {"type": "string"},
