@@ -243,12 +243,29 @@ def delete_command(
 @click.option(
     "--faults", default="", help="Fault rates, e.g. throttle=0.1,server_error=0.02,drop_connection=0.01,seed=7."
 )
-def local_command(host: str, port: int, latency: str, faults: str) -> None:
-    """Serve the embedded DynamoDB (moto with AWS's control-plane behaviour) until Ctrl-C."""
+@click.option(
+    "--enable-moto-api",
+    is_flag=True,
+    help="Also serve moto's unauthenticated /moto-api/ (dashboard, data.json dump, reset, seed, state manager, "
+    "recorder). Off by default: anything that can reach the port could read or wipe every table.",
+)
+def local_command(host: str, port: int, latency: str, faults: str, enable_moto_api: bool) -> None:
+    """Serve the embedded DynamoDB (moto with AWS's control-plane behaviour) until Ctrl-C.
+
+    Web pages cannot use it: responses carry no CORS headers, requests with another Origin are refused, and
+    on a loopback --host (the default) so are Host names that are not loopback (DNS rebinding). moto's
+    /moto-api/ answers 404 unless --enable-moto-api.
+    """
     from dynamotable.local import LocalEndpoint, parse_faults, parse_latency, serve_forever
 
     try:
-        endpoint = LocalEndpoint(latency=parse_latency(latency), faults=parse_faults(faults), host=host, port=port)
+        endpoint = LocalEndpoint(
+            latency=parse_latency(latency),
+            faults=parse_faults(faults),
+            host=host,
+            port=port,
+            enable_moto_api=enable_moto_api,
+        )
     except ValueError as exc:
         fail(str(exc))
     serve_forever(endpoint, announce=lambda url: click.echo(f"local DynamoDB listening on {url} (Ctrl-C stops)"))

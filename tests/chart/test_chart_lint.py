@@ -52,6 +52,7 @@ BAD_VALUES: dict[str, tuple[dict[str, Any], str]] = {
         "/containerSecurityContext/seccompProfile/type",
     ),
     "image digest without algorithm": ({"image": {"repository": "x", "digest": "abc"}}, "/image/digest"),
+    "policy switch as text": ({"configMapPolicy": {"enabled": "yes"}}, "/configMapPolicy/enabled"),
     "bad scrape interval": ({"metrics": {"serviceMonitor": {"interval": "often"}}}, "/metrics/serviceMonitor/interval"),
 }
 

@@ -22,6 +22,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "operator": {"clusterId": "prod-eu", "driftInterval": 600, "defaultDeletionPolicy": "Delete"},
     },
     "image-digest": {"image": {"repository": "registry.example/dynamotable-operator", "digest": "sha256:" + "a" * 64}},
+    "configmap-policy-off": {"configMapPolicy": {"enabled": False}},
     "all-together": {
         "operator": {"watchNamespaces": ["team-a"]},
         "serviceAccount": {"roleArn": "arn:aws:iam::123456789012:role/op"},
@@ -34,6 +35,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
 # Kinds from CRDs, which kubernetes-validate has no schema for.
 CUSTOM_KINDS = {"ServiceMonitor", "KopfPeering", "ClusterKopfPeering"}
 KUBE_FLOOR = "1.28.0"  # Chart.yaml kubeVersion
+# Kinds that need a newer cluster than the chart's floor (and a value to leave them out on older ones).
+KIND_FLOOR = {"ValidatingAdmissionPolicy": "1.30.0", "ValidatingAdmissionPolicyBinding": "1.30.0"}
 
 
 @pytest.mark.parametrize("values", OPTIONS.values(), ids=OPTIONS.keys())
@@ -45,7 +48,7 @@ def test_every_option_renders_valid_kubernetes_objects(render: Render, values: d
         assert doc.get("apiVersion") and doc.get("kind") and doc["metadata"].get("name"), doc
         if doc["kind"] in CUSTOM_KINDS:
             continue
-        for version in (KUBE_FLOOR, kv.latest_version()):
+        for version in (KIND_FLOOR.get(doc["kind"], KUBE_FLOOR), kv.latest_version()):
             kv.validate(doc, version, strict=True)
 
 
@@ -59,9 +62,15 @@ def test_kubernetes_validate_would_catch_a_broken_object() -> None:
 def test_default_render_objects(render: Render) -> None:
     docs = render()
     kinds = sorted(d["kind"] for d in docs)
-    assert kinds == sorted(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"])
+    cluster_scoped = [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    ]
+    assert kinds == sorted(["ServiceAccount", "Deployment", "Service", *cluster_scoped])
     for doc in docs:
-        if doc["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+        if doc["kind"] not in cluster_scoped:
             assert doc["metadata"]["namespace"] == RELEASE_NAMESPACE, doc["kind"]
         assert doc["metadata"]["labels"]["app.kubernetes.io/instance"] == "demo"
 

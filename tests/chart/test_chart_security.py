@@ -68,6 +68,17 @@ def test_rbac_is_exactly_what_the_operator_uses(
         assert per_namespace == dict.fromkeys(values["operator"]["watchNamespaces"], namespaced)
 
 
+@pytest.mark.parametrize("mode", ["namespaced", "hot-standby-namespaced"])
+def test_namespaced_installs_write_configmaps_only_in_the_watched_namespaces(render: Render, mode: str) -> None:
+    values, _, _ = MODES[mode]
+    cluster, per_namespace = granted(render(**values))
+    assert not {t for t in cluster if t[1] == "configmaps"}, "no ConfigMap access through a ClusterRole"
+    writers = {
+        ns for ns, grant in per_namespace.items() if {("", "configmaps", "create"), ("", "configmaps", "patch")} & grant
+    }
+    assert writers == set(values["operator"]["watchNamespaces"])
+
+
 def test_no_wildcards_anywhere(render: Render) -> None:
     for values, _, _ in MODES.values():
         for role in of_kind(render(**values), "ClusterRole") + of_kind(render(**values), "Role"):

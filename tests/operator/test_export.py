@@ -116,3 +116,18 @@ async def test_export_with_an_unreachable_cluster_is_one_line(tmp_path: Path, k:
     assert proc.returncode == 1
     assert err.decode().startswith("error: cannot load the Kubernetes configuration")
     assert "Traceback" not in err.decode()
+
+
+async def test_export_renders_a_table_in_the_region_its_status_recorded(k: Any, tmp_path: Path) -> None:
+    """An object without spec.region whose table the operator created in eu-west-1 (its default then):
+    exporting with another default region must not move it to us-east-1 on paper."""
+    doc = {
+        **table("ledger", "shop"),
+        "status": {"region": "eu-west-1", "tableArn": "arn:aws:dynamodb:eu-west-1:1:table/ledger"},
+    }
+    await k.post(BASE.format(ns="shop"), json=doc)
+    out = tmp_path / "tf"
+    code, err = await export(tmp_path, k, "-o", str(out))
+    assert code == 0, err
+    ledger = (out / "ledger.tf").read_text()
+    assert "provider = aws.eu_west_1" in ledger and "in eu-west-1" in ledger

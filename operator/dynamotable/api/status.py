@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -108,3 +110,23 @@ def set_condition(conditions: list[Condition], new: Condition) -> list[Condition
     if not replaced:
         out.append(new)
     return out
+
+
+def recorded_region(body: Mapping[str, Any]) -> str | None:
+    """The region a DynamoTable's status records for its table (resolved once, at the first pass)."""
+    status = body.get("status")
+    region = status.get("region") if isinstance(status, Mapping) else None
+    return region if isinstance(region, str) and region else None
+
+
+def pin_recorded_region(spec: dict[str, Any], body: Mapping[str, Any], *, deleting: bool = False) -> None:
+    """Give `spec` (a copy of body's spec) the recorded region when it names none, so the table never moves
+    when the default region changes. Deleting, the recorded region of a recorded table wins over any
+    spec.region: that is where the table is."""
+    recorded = recorded_region(body)
+    if recorded is None:
+        return
+    status = body.get("status")
+    has_table = isinstance(status, Mapping) and bool(status.get("tableArn"))
+    if not spec.get("region") or (deleting and has_table):
+        spec["region"] = recorded

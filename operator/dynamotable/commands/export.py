@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from dynamotable.api import spec as s
+from dynamotable.api.status import pin_recorded_region
 from dynamotable.api.validation import validate_manifest
 from dynamotable.commands.common import cluster_id_option, default_region, fail, region_option, write_files
 from dynamotable.terraform.render import render_files
@@ -51,7 +52,9 @@ def list_dynamotables(
 
 def _exportable(items: Sequence[dict[str, Any]], region: str) -> Iterator[tuple[dict[str, Any], s.DynamoTable | None]]:
     for item in items:
-        manifest, _ = validate_manifest(item, default_region=region)
+        spec = dict(item.get("spec") or {})
+        pin_recorded_region(spec, item)  # where the operator keeps the table, whatever today's default
+        manifest, _ = validate_manifest({**item, "spec": spec}, default_region=region)
         yield item, manifest
 
 

@@ -1,4 +1,4 @@
-"""LocalEndpoint: moto's WSGI app behind the realism middleware, served by werkzeug on a local port."""
+"""LocalEndpoint: moto's WSGI app behind the realism middleware and the browser guard, served by werkzeug."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from . import motobackend
 from .config import Clock, Faults, Latency, Rules
 from .controlplane import ControlPlane
 from .gateway import MotoGateway
+from .guard import BrowserGuard, MotoApiGate, is_loopback
 from .middleware import RealismMiddleware, RecordedRequest
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ class LocalEndpoint:
 
     moto keeps its data in process-wide state: endpoints in one process share it, and start() and reset()
     clear all of it (tables, KMS keys, auto scaling targets). Run one endpoint per process at a time.
+
+    Over HTTP it serves the AWS APIs only: moto's /moto-api/ (dump, reset, seed, ...) answers 404 unless
+    `enable_moto_api`, and web pages can neither read its answers nor reach it by another host name (see guard).
     """
 
     def __init__(
@@ -48,13 +52,15 @@ class LocalEndpoint:
         port: int = 0,
         rules: Rules = AWS_RULES,
         clock: Clock | None = None,
+        enable_moto_api: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self._clock: Clock = clock or time.monotonic
-        self._app = DomainDispatcherApplication(create_backend_app)
+        self._app = MotoApiGate(DomainDispatcherApplication(create_backend_app), enabled=enable_moto_api)
         self._control = ControlPlane(MotoGateway(self._app), latency, rules, self._clock)
         self._middleware = RealismMiddleware(self._app, self._control, faults, self._clock)
+        self._guard = BrowserGuard(self._middleware, loopback_only=is_loopback(host))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
@@ -73,7 +79,7 @@ class LocalEndpoint:
         if self._server is not None:
             return self
         self.reset()
-        server = make_server(self.host, self.port, self._middleware, threaded=True, request_handler=_QuietHandler)
+        server = make_server(self.host, self.port, self._guard, threaded=True, request_handler=_QuietHandler)
         self._server = server
         self._url = f"http://{self.host}:{server.server_port}"
         self._thread = threading.Thread(

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dynamotable.api.status import recorded_region
+
 # The AWS account the operator's credentials reach. One per operator today; the key keeps the dimension so
 # that tables of the same name in two accounts never meet.
 DEFAULT_ACCOUNT = "default"
@@ -45,13 +47,6 @@ class Candidate:
 def _sortable(ts: str) -> str:
     """RFC 3339 timestamps of the API server (Z, whole seconds) compare as strings; normalise a +00:00."""
     return ts.replace("+00:00", "Z")
-
-
-def recorded_region(body: Mapping[str, Any]) -> str | None:
-    """The region the status records for the object's table (resolved once, at the first pass)."""
-    status = body.get("status") or {}
-    region = status.get("region") if isinstance(status, Mapping) else None
-    return region if isinstance(region, str) and region else None
 
 
 def resolve_region(body: Mapping[str, Any], default_region: str) -> str:

@@ -36,7 +36,7 @@ import kopf
 from pydantic import ValidationError
 
 from dynamotable.api import spec as s
-from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus
+from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus, pin_recorded_region, recorded_region
 from dynamotable.api.validation import validate_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
@@ -148,11 +148,7 @@ class Reconciler:
         meta = body.get("metadata") or {}
         spec = copy.deepcopy(dict(body.get("spec") or {}))
         spec.setdefault("deletionPolicy", self.settings.default_deletion_policy.value)
-        recorded = claiming.recorded_region(body)
-        if recorded is not None and (
-            not spec.get("region") or (deleting and (body.get("status") or {}).get("tableArn"))
-        ):
-            spec["region"] = recorded
+        pin_recorded_region(spec, body, deleting=deleting)
         keep = ("name", "namespace", "labels", "annotations", "generation", "uid")
         return {
             "apiVersion": body.get("apiVersion", s.API_VERSION),
@@ -213,7 +209,7 @@ class Reconciler:
         """An explicit spec.region that differs from the region of the table the status records."""
         spec = body.get("spec") or {}
         status = body.get("status") or {}
-        explicit, recorded = spec.get("region"), claiming.recorded_region(body)
+        explicit, recorded = spec.get("region"), recorded_region(body)
         if not explicit or recorded is None or explicit == recorded or not status.get("tableArn"):
             return None
         return (
