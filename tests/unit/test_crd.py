@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +40,37 @@ def test_crd_identity_and_columns() -> None:
         "Region",
         "Status",
         "Ready",
+        "Reason",
         "Age",
     ]
+
+
+def _column(path: str, obj: dict[str, object]) -> str:
+    """kubectl's JSONPath for the two shapes our columns use: `.a.b` and `.a.list[?(@.k=="v")].f`."""
+    found = re.fullmatch(r"\.status\.conditions\[\?\(@\.type==\"(\w+)\"\)\]\.(\w+)", path)
+    status = obj.get("status") or {}
+    assert isinstance(status, dict)
+    if found:
+        conds = [c for c in status.get("conditions") or [] if c.get("type") == found.group(1)]
+        return str(conds[0].get(found.group(2), "")) if conds else ""
+    value: object = obj
+    for part in path.strip(".").split("."):
+        value = value.get(part, "") if isinstance(value, dict) else ""
+    return str(value)
+
+
+def test_kubectl_get_shows_why_a_table_is_not_ready() -> None:
+    from dynamotable.api.status import Condition, ConditionStatus, ConditionType, DynamoTableStatus, Reason
+
+    columns = {c["name"]: c["jsonPath"] for c in crd()["spec"]["versions"][0]["additionalPrinterColumns"]}
+    cond = Condition(
+        type=ConditionType.READY, status=ConditionStatus.FALSE, reason=Reason.REPLACEMENT_REQUIRED, message="m"
+    )
+    status = DynamoTableStatus(table_name="t", region="us-east-1", conditions=[cond])
+    obj = {"status": status.model_dump(by_alias=True, mode="json", exclude_none=True)}
+    assert _column(columns["Ready"], obj) == "False"
+    assert _column(columns["Reason"], obj) == "ReplacementRequired"
+    assert _column(columns["Region"], obj) == "us-east-1"
 
 
 def test_status_is_not_pruned() -> None:

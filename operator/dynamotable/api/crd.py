@@ -239,6 +239,12 @@ def crd() -> dict[str, Any]:
                             "type": "string",
                             "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
                         },
+                        {
+                            "name": "Reason",
+                            "type": "string",
+                            "description": "Why the table is or is not Ready (InvalidSpec, ReplacementRequired, ...)",
+                            "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
+                        },
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
                     "schema": {

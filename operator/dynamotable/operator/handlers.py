@@ -50,9 +50,9 @@ def register(
     # whole handler machinery on every tick (measured: 200 objects ticking 20 times a second saturated the event
     # loop), while this sleeps until each object's own next check and costs nothing in between.
     @kopf.daemon(GROUP, VERSION, PLURAL, id="drift", cancellation_timeout=5.0, registry=registry)
-    async def drift(body: kopf.Body, logger: Logger, **kwargs: Any) -> None:
+    async def drift(body: kopf.Body, logger: Logger, stopped: kopf.DaemonStopped, **kwargs: Any) -> None:
         reconciler.claims = kwargs["claims"]
-        await reconciler.drift_loop(body, logger)
+        await reconciler.drift_loop(body, logger, stopped)
 
     @kopf.on.delete(GROUP, VERSION, PLURAL, id="delete", registry=registry)
     async def delete(body: kopf.Body, patch: kopf.Patch, logger: Logger, **kwargs: Any) -> None:

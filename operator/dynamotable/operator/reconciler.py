@@ -297,7 +297,9 @@ class Reconciler:
             superseded=self._superseded(body),
             timing=self.timing,
         )
-        terraform = await self._terraform(body, state, manifest, owner, outcome.status, verify=trigger == Trigger.DRIFT)
+        terraform = await self._terraform(
+            body, state, manifest, owner, outcome.status, logger=logger, verify=trigger == Trigger.DRIFT
+        )
         new_status = outcome.status.model_copy(update={"terraform": terraform})
         self._write_status(body, patch, state, statuses.dump(new_status))
         self._announce(body, outcome, state)
@@ -314,6 +316,7 @@ class Reconciler:
         owner: str,
         status: DynamoTableStatus,
         *,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
         verify: bool,
     ) -> TerraformStatus | None:
         """Render and store the Terraform; returns what status.terraform should say. Failures never fail the
@@ -322,7 +325,7 @@ class Reconciler:
         try:
             text = render_table(manifest, provider_region=self.settings.region, owner=owner)
         except Exception as exc:
-            log.exception("rendering Terraform failed")
+            logger.exception("rendering Terraform failed")
             self._warn_once(body, state, events.TERRAFORM_FAILED, f"rendering failed: {type(exc).__name__}: {exc}")
             return previous
         r = configmap.rendered(manifest.metadata.name, text)
@@ -332,7 +335,7 @@ class Reconciler:
         try:
             result = await configmap.ensure(self.kube, target, r, known_sha=known, verify=verify)
         except Exception as exc:
-            log.warning("writing ConfigMap %s/%s failed: %s", target.namespace, r.config_map, exc)
+            logger.warning(f"writing ConfigMap {target.namespace}/{r.config_map} failed: {exc}")
             self._warn_once(body, state, events.TERRAFORM_FAILED, f"writing ConfigMap {r.config_map} failed: {exc}")
             return previous
         if result == configmap.Result.CONFLICT:
@@ -416,22 +419,37 @@ class Reconciler:
             raise kopf.PermanentError(f"{result.reason}: {result.message}")
         raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
 
-    async def drift_loop(self, body: kopf.Body, logger: logging.Logger | logging.LoggerAdapter[Any]) -> None:
+    async def drift_loop(
+        self,
+        body: kopf.Body,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        stopped: kopf.DaemonStopped | None = None,
+    ) -> None:
         """The per-object drift timer (runs as a kopf daemon, so `body` is live): sleeps until this object's own
-        next check, re-observes, and keeps going while a drift correction needs more passes. Ends when kopf
-        cancels it (object deleted, operator stopping)."""
+        next check, re-observes, and keeps going while a drift correction needs more passes. Returns when kopf
+        asks it to stop (object being deleted, operator stopping), so kopf need not cancel it (which it logs as
+        a warning); a cancellation still works."""
         state = self.states.get(_key(body))
         loop = asyncio.get_running_loop()
-        while True:
-            delay = self._drift_delay(body, state, loop.time())
-            if delay > 0:
-                state.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(state.wakeup.wait(), timeout=delay)
-                continue
-            # Shielded: if kopf cancels the daemon mid-pass, the pass still finishes and releases the lock, so a
-            # deletion never overlaps it.
-            await asyncio.shield(self._drift_pass(body, logger, state))
+        stop: asyncio.Future[Any] = (
+            asyncio.ensure_future(stopped.wait()) if stopped is not None else loop.create_future()
+        )
+        try:
+            while not stop.done():
+                delay = self._drift_delay(body, state, loop.time())
+                if delay > 0:
+                    state.wakeup.clear()
+                    woken = asyncio.ensure_future(state.wakeup.wait())
+                    try:
+                        await asyncio.wait({woken, stop}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        woken.cancel()
+                    continue
+                # Shielded: if kopf cancels the daemon mid-pass, the pass still finishes and releases the lock, so
+                # a deletion never overlaps it.
+                await asyncio.shield(self._drift_pass(body, logger, state))
+        finally:
+            stop.cancel()
 
     def _drift_delay(self, body: kopf.Body, state: ObjectState, now: float) -> float:
         """0 when a check is due; else how long to sleep before looking again (at most one drift tick, so an

@@ -16,7 +16,7 @@ import kopf
 from prometheus_client import start_http_server
 
 from dynamotable.aws.clients import ClientFactory
-from dynamotable.operator import handlers
+from dynamotable.operator import handlers, logs
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
 from dynamotable.operator.metrics import Metrics
 from dynamotable.operator.reconciler import Reconciler
@@ -29,8 +29,6 @@ from dynamotable.operator.settings import (
 )
 
 log = logging.getLogger(__name__)
-
-_LOG_FORMATS = {"full": kopf.LogFormat.FULL, "plain": kopf.LogFormat.PLAIN, "json": kopf.LogFormat.JSON}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +86,7 @@ class Operator:
         self.reconciler = Reconciler(self.settings, self.factory, self.metrics, self.kube)
         self.registry = kopf.OperatorRegistry()
         handlers.register(self.registry, self.reconciler, self._login)
+        logs.install_filters()
 
     def _login(self) -> kopf.ConnectionInfo:
         # kopf calls this at startup and again whenever its credentials stop working (e.g. a rotated token);
@@ -154,4 +153,4 @@ class Operator:
 
 
 def configure_logging(log_format: str = "full", *, verbose: bool = False, debug: bool = False) -> None:
-    kopf.configure(verbose=verbose, debug=debug, log_format=_LOG_FORMATS[log_format])
+    logs.configure(log_format, verbose=verbose, debug=debug)
