@@ -1,8 +1,12 @@
 """`dynamotable iam-policy`: print a least-privilege IAM policy (JSON) for the operator's role or for an app.
 
 dynamotable iam-policy [--table-prefix P] [--account-id ID] [--region R] [--replica-region R]... [--kms-key-arn ARN]...
-dynamotable iam-policy -f manifests/ [--account-id ID]          # operator role, scoped to those tables
-dynamotable iam-policy --access -f manifests/ [--read-only]     # an application's access to those tables
+                       [--cluster-id ID]
+dynamotable iam-policy -f manifests/ [--account-id ID] [--cluster-id ID]   # operator role, scoped to those tables
+dynamotable iam-policy --access -f manifests/ [--read-only]               # an application's access to them
+
+Options that end up in ARNs or conditions are checked here, before any policy is built: a malformed value is
+one `error:` line naming the option, the value and the fix, and exit status 1 (like every other command).
 """
 
 from __future__ import annotations
@@ -12,19 +16,66 @@ from collections.abc import Sequence
 import click
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.commands.common import default_region, exit_on_invalid, fail, load_checked
+from dynamotable.commands.common import cluster_id_option, default_region, exit_on_invalid, fail, load_checked
 from dynamotable.commands.engine_operations import engine_operations
 from dynamotable.terraform.iam import (
+    ACCOUNT_ID,
     ANY,
+    CLUSTER_ID,
+    KMS_KEY_ARN,
     MANAGED_POLICY_MAX_CHARS,
+    REGION,
+    TABLE_PREFIX,
     OperatorScope,
     PolicyError,
+    Rule,
     TableRef,
     access_policy,
     operator_policy,
     policy_json,
     policy_size,
 )
+
+SHOWN_MAX = 100  # characters of a rejected value quoted back
+
+
+def shown(value: str) -> str:
+    """`value` quoted for a one-line message: control and non-ASCII characters escaped, cut to ~SHOWN_MAX."""
+    text = ascii(value)
+    return text if len(text) <= SHOWN_MAX else f"{text[: SHOWN_MAX - 4]}...{text[-1]}"
+
+
+def check_option(option: str, value: str, rule: Rule, *, wildcard: bool = False, hint: str = "") -> None:
+    """Exit 1 with one line naming the option, the value and the fix, unless `value` follows `rule`
+    (or is '*' where `wildcard` allows it)."""
+    if wildcard and value == ANY:
+        return
+    if not rule.ok(value):
+        fail(f"{option} {shown(value)} is not {rule.what}; {rule.fix}{hint}")
+
+
+def _check_options(
+    *,
+    table_prefix: str,
+    account_id: str,
+    region: str | None,
+    replica_regions: tuple[str, ...],
+    kms_key_arns: tuple[str, ...],
+    cluster_id: str | None,
+) -> None:
+    check_option("--account-id", account_id, ACCOUNT_ID, wildcard=True)
+    if region is not None:
+        check_option("--region", region, REGION, hint="; leave --region out for every region")
+    for replica_region in replica_regions:
+        check_option("--replica-region", replica_region, REGION, wildcard=True)
+    if table_prefix:
+        check_option("--table-prefix", table_prefix, TABLE_PREFIX)
+    for arn in kms_key_arns:
+        check_option("--kms-key-arn", arn, KMS_KEY_ARN)
+    if cluster_id is not None:
+        source = click.get_current_context().get_parameter_source("cluster_id")
+        from_env = source is click.core.ParameterSource.DEFAULT
+        check_option("$DYNAMOTABLE_CLUSTER_ID (--cluster-id)" if from_env else "--cluster-id", cluster_id, CLUSTER_ID)
 
 
 def _manifests(paths: Sequence[str], region: str) -> list[DynamoTable]:
@@ -86,6 +137,7 @@ def table_ref(manifest: DynamoTable, region: str) -> TableRef:
     multiple=True,
     help="Customer managed KMS key tables are encrypted with. Repeatable. With -f the manifests' keys are used.",
 )
+@cluster_id_option
 def iam_policy_command(
     *,
     paths: tuple[str, ...],
@@ -96,8 +148,17 @@ def iam_policy_command(
     region: str | None,
     replica_regions: tuple[str, ...],
     kms_key_arns: tuple[str, ...],
+    cluster_id: str | None,
 ) -> None:
     """Print a least-privilege IAM policy: the operator's role (default) or an application's (--access)."""
+    _check_options(
+        table_prefix=table_prefix,
+        account_id=account_id,
+        region=region,
+        replica_regions=replica_regions,
+        kms_key_arns=kms_key_arns,
+        cluster_id=None if access else cluster_id,  # the access policy does not use it
+    )
     if access and not paths:
         fail("--access needs the tables: give -f with their manifests")
     if read_only and not access:
@@ -113,7 +174,9 @@ def iam_policy_command(
             else:
                 if replica_regions:
                     fail("with -f the replica regions come from the manifests' spec.replicas")
-                scope = OperatorScope(account_id=account_id, tables=tuple(tables), kms_key_arns=kms_key_arns)
+                scope = OperatorScope(
+                    account_id=account_id, tables=tuple(tables), kms_key_arns=kms_key_arns, cluster_id=cluster_id
+                )
                 policy = operator_policy(engine_operations(), scope)
         else:
             scope = OperatorScope(
@@ -122,6 +185,7 @@ def iam_policy_command(
                 regions=(region,) if region else (ANY,),
                 replica_regions=replica_regions,
                 kms_key_arns=kms_key_arns,
+                cluster_id=cluster_id,
             )
             policy = operator_policy(engine_operations(), scope)
     except PolicyError as exc:

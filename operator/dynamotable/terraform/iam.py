@@ -5,7 +5,9 @@ Two policies:
 * `operator_policy`: what the operator's role (IRSA) needs. Its actions are exactly the AWS operations the
   engine calls (passed in, derived from the engine's code by `dynamotable.commands.engine_operations`),
   plus the permissions AWS checks *besides* the called operation's own action, each documented below with
-  its source. Resources are the tables in scope (`table/<prefix>*`, or exact names from manifests).
+  its source. Resources are the tables in scope (`table/<prefix>*`, or exact names from manifests), and the
+  ownership tag the operator writes (`dynamotable.io/owner`) scopes every change: IAM then enforces what the
+  engine enforces (docs/iam.md has the sources and what this does and does not protect).
 * `access_policy`: what an application needs to use given tables, like the seed guide's DynamoDBAccess
   policy (items on the table, Query/Scan on its indexes), plus stream reads where a stream is enabled.
 """
@@ -17,6 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from dynamotable.api.validation import OWNER_TAG
 
 POLICY_VERSION = "2012-10-17"
 ANY = "*"
@@ -76,12 +80,78 @@ WRITE_ACTIONS = ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Put
 INDEX_ACTIONS = ("dynamodb:Query", "dynamodb:Scan")
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 
-ACCOUNT_ID = re.compile(r"^(\d{12}|\*)$")
 ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+
+# Engine operations that only read: they stay unconditioned, because the operator must read a table that does
+# not carry its tag to report AdoptionRequired or OwnershipConflict. Every other table operation changes the
+# table and is scoped by the ownership tag.
+READ_PREFIXES = ("Describe", "List", "Get")
+# The writes the engine makes on a replica, in the replica's region (plan_replica_settings). DynamoDB does not
+# copy tags to replicas and the engine does not tag them with the ownership tag, so these cannot be scoped by it.
+REPLICA_REGION_WRITES = frozenset(
+    {"dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:TagResource", "dynamodb:UntagResource"}
+)
+RESOURCE_OWNER = f"aws:ResourceTag/{OWNER_TAG}"
+REQUEST_OWNER = f"aws:RequestTag/{OWNER_TAG}"
+TAG_KEYS = "aws:TagKeys"
+OPERATOR_TAG_KEYS = OWNER_TAG.rsplit("/", 1)[0] + "/*"  # dynamotable.io/*: the keys only the operator writes
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What an input must look like (matched whole, ASCII only) and how to tell someone who got it wrong."""
+
+    pattern: re.Pattern[str]
+    what: str  # "an AWS region"
+    fix: str  # "give one like eu-west-1 (...)"
+
+    def ok(self, value: str) -> bool:
+        return self.pattern.fullmatch(value) is not None
+
+
+REGION = Rule(
+    re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]", re.ASCII),
+    "an AWS region",
+    "give one like eu-west-1 (lower-case ASCII letters and dashes, ending in a digit)",
+)
+ACCOUNT_ID = Rule(
+    re.compile(r"[0-9]{12}", re.ASCII),
+    "an AWS account id",
+    "give exactly 12 digits 0-9, e.g. 123456789012 (or leave the option out for any account)",
+)
+# A prefix is part of an ARN: only table-name characters, so '*' or '?' cannot widen the resource.
+TABLE_PREFIX = Rule(
+    re.compile(r"[A-Za-z0-9_.\-]{1,255}", re.ASCII),
+    "a table-name prefix",
+    "give at most 255 characters of A-Z a-z 0-9 _ . - (DynamoDB table-name characters; no * or ?)",
+)
+TABLE_NAME = Rule(
+    re.compile(r"[A-Za-z0-9_.\-]{3,255}", re.ASCII),
+    "a DynamoDB table name",
+    "give 3-255 characters of A-Z a-z 0-9 _ . -",
+)
+# The ownership tag reads `<cluster-id>:<namespace>/<name>`, matched here as `<cluster-id>:*`: tag-value
+# characters, without ':' (a cluster "a" would otherwise match the tables of cluster "a:b") and never * or ?.
+CLUSTER_ID = Rule(
+    re.compile(r"[A-Za-z0-9+=._/\-]{1,128}", re.ASCII),
+    "a cluster id",
+    "give 1-128 characters of A-Z a-z 0-9 + = . _ / - (tag-value characters, no ':' and no * or ?), the same "
+    "value as the operator's operator.clusterId",
+)
+KMS_KEY_ARN = Rule(
+    re.compile(r"arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:key/[A-Za-z0-9\-]+", re.ASCII),
+    "a KMS key ARN",
+    "give the key's ARN, arn:aws:kms:<region>:<account>:key/<key-id> (not an alias, no wildcards)",
+)
 
 
 class PolicyError(ValueError):
     """The inputs cannot make a valid least-privilege policy; the message says what to change."""
+
+
+def _require(rule: Rule, value: str, label: str) -> None:
+    if not rule.ok(value):
+        raise PolicyError(f"{label} {value[:100]!r} is not {rule.what}: {rule.fix}")
 
 
 def partition_of(region: str) -> str:
@@ -117,6 +187,11 @@ class TableRef:
     indexes: bool = False
     kms_key_arns: tuple[str, ...] = ()  # customer managed keys of the table and its replicas
 
+    def __post_init__(self) -> None:
+        _require(TABLE_NAME, self.name, "table name")
+        for region in self.regions:
+            _require(REGION, region, f"region of table {self.name}:")
+
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((self.region, *self.replica_regions)))
@@ -145,14 +220,20 @@ def _policy(statements: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _check_action(action: str) -> None:
-    if not ACTION.match(action) or action.endswith(":*"):
+    if not ACTION.fullmatch(action) or action.endswith(":*"):
         raise PolicyError(f"{action!r} is not a single IAM action (service:Operation)")
+
+
+def _check_account(account_id: str) -> None:
+    if account_id != ANY:
+        _require(ACCOUNT_ID, account_id, "account id")
 
 
 @dataclass(frozen=True, slots=True)
 class OperatorScope:
     """Where the operator's role may act: exactly `tables` (from manifests), or every table whose name starts
-    with `table_prefix` in `regions` (default: all tables, all regions, any account)."""
+    with `table_prefix` in `regions` (default: all tables, all regions, any account). `cluster_id`: the
+    operator's, when it runs with one; changes are then limited to tables whose ownership tag names it."""
 
     account_id: str = ANY
     tables: tuple[TableRef, ...] = ()
@@ -160,12 +241,21 @@ class OperatorScope:
     regions: tuple[str, ...] = (ANY,)
     replica_regions: tuple[str, ...] = ()  # prefix scope: where replicas may be added ("*": anywhere)
     kms_key_arns: tuple[str, ...] = ()  # customer managed keys, besides those of `tables`
+    cluster_id: str | None = None
 
     def __post_init__(self) -> None:
-        if not ACCOUNT_ID.match(self.account_id):
-            raise PolicyError(f"account id {self.account_id!r} is not 12 digits")
-        if "*" in self.table_prefix:
-            raise PolicyError("the table prefix is literal: leave out '*'")
+        _check_account(self.account_id)
+        if "*" in self.table_prefix or "?" in self.table_prefix:
+            raise PolicyError("the table prefix is literal: leave out '*' and '?'")
+        if self.table_prefix:
+            _require(TABLE_PREFIX, self.table_prefix, "table prefix")
+        for region in (*self.regions, *self.replica_regions):
+            if region != ANY:
+                _require(REGION, region, "region")
+        for arn in self.kms_key_arns:
+            _require(KMS_KEY_ARN, arn, "KMS key")
+        if self.cluster_id is not None:
+            _require(CLUSTER_ID, self.cluster_id, "cluster id")
         if self.tables and (self.table_prefix or self.regions != (ANY,) or self.replica_regions):
             raise PolicyError("scope by tables, or by prefix/regions/replica regions, not both")
 
@@ -190,29 +280,89 @@ class OperatorScope:
     def keys(self) -> list[str]:
         return sorted({k for t in self.tables for k in t.kms_key_arns} | set(self.kms_key_arns))
 
+    def owner_pattern(self) -> str | None:
+        """The ownership tag values this operator writes, as an IAM StringLike pattern (None: any value)."""
+        return f"{self.cluster_id}:*" if self.cluster_id else None
+
+
+# --------------------------------------------------------------------------- conditions on the ownership tag
+
+
+def owned_table(scope: OperatorScope) -> dict[str, Any]:
+    """The table carries the ownership tag (this cluster's, with a cluster id); what the request writes into
+    that tag, if anything, stays this cluster's."""
+    condition: dict[str, Any] = {"Null": {RESOURCE_OWNER: "false"}}
+    pattern = scope.owner_pattern()
+    if pattern:
+        condition["StringLike"] = {RESOURCE_OWNER: pattern}
+        condition["StringLikeIfExists"] = {REQUEST_OWNER: pattern}
+    return condition
+
+
+def owner_tag_in_request(scope: OperatorScope, *, resource_may_exist: bool) -> dict[str, Any]:
+    """The request writes the ownership tag (this cluster's value, with a cluster id). `resource_may_exist`:
+    for TagResource, a table that already carries an ownership tag must carry this cluster's."""
+    condition: dict[str, Any] = {"Null": {REQUEST_OWNER: "false"}}
+    pattern = scope.owner_pattern()
+    if pattern:
+        condition["StringLike"] = {REQUEST_OWNER: pattern}
+        if resource_may_exist:
+            condition["StringLikeIfExists"] = {RESOURCE_OWNER: pattern}
+    return condition
+
+
+def untagged_replica() -> dict[str, Any]:
+    """A table without the ownership tag (what a replica is), and no dynamotable.io/ tag key in the request:
+    these grants cannot mark a table as owned, nor change a table that is."""
+    return {"Null": {RESOURCE_OWNER: "true"}, "ForAllValues:StringNotLike": {TAG_KEYS: OPERATOR_TAG_KEYS}}
+
+
+def _is_read(action: str) -> bool:
+    return action.split(":", 1)[1].startswith(READ_PREFIXES)
+
 
 def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorScope()) -> dict[str, Any]:
     """The operator role's policy. `operations`: every AWS operation the engine calls, as IAM actions
     (`dynamodb:UpdateTable`, `kms:DescribeKey`); each one is granted, and nothing the engine does not call
-    except what AWS requires for replicas and customer managed keys when `scope` has them."""
+    except what AWS requires for replicas and customer managed keys when `scope` has them.
+
+    Table reads are unconditioned; CreateTable needs the ownership tag in the request; TagResource is allowed
+    where the request writes the ownership tag (CreateTable's tags and adoption: DynamoDB checks TagResource
+    for both, and IAM cannot tell them apart) or on a table that carries it; every other change only on a
+    table that carries it."""
     ops = set(operations) - NO_PERMISSION_NEEDED
     for op in ops:
         _check_action(op)
     unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms"))
     if unknown:
         raise PolicyError(f"no resource scoping is defined for {', '.join(unknown)}")
-    table_ops = {op for op in ops if op.startswith("dynamodb:") and op.split(":", 1)[1] not in ACCOUNT_LEVEL_DYNAMODB}
-    account_ops = {op for op in ops if op.startswith("dynamodb:")} - table_ops
+    dynamodb_ops = {op for op in ops if op.startswith("dynamodb:")}
+    account_ops = {op for op in dynamodb_ops if op.split(":", 1)[1] in ACCOUNT_LEVEL_DYNAMODB}
+    table_ops = dynamodb_ops - account_ops
+    reads = {op for op in table_ops if _is_read(op)}
+    changes = table_ops - reads - {"dynamodb:CreateTable"}
     account = scope.account_id
+    tables = scope.table_arns()
 
     statements = []
-    if table_ops:
-        statements.append(_statement("ManageTables", table_ops, scope.table_arns()))
+    if reads:
+        statements.append(_statement("ReadTables", reads, tables))
+    if "dynamodb:CreateTable" in table_ops:
+        condition = owner_tag_in_request(scope, resource_may_exist=False)
+        statements.append(_statement("CreateTablesWithOwnerTag", ["dynamodb:CreateTable"], tables, condition))
+    if "dynamodb:TagResource" in table_ops:
+        condition = owner_tag_in_request(scope, resource_may_exist=True)
+        statements.append(_statement("WriteOwnerTag", ["dynamodb:TagResource"], tables, condition))
+    if changes:
+        statements.append(_statement("ChangeOwnedTables", changes, tables, owned_table(scope)))
     if account_ops:
         statements.append(_statement("AccountLevelReads", account_ops, [ANY]))
     replica_arns = scope.replica_arns()
     if replica_arns and "dynamodb:UpdateTable" in ops:
         statements.append(_statement("ManageReplicas", REPLICA_ACTIONS, replica_arns))
+        replica_writes = changes & REPLICA_REGION_WRITES
+        if replica_writes:
+            statements.append(_statement("ChangeReplicaSettings", replica_writes, replica_arns, untagged_replica()))
         role = f"role/aws-service-role/{REPLICATION_SLR_SERVICE}/{REPLICATION_SLR_NAME}"
         statements.append(
             _statement(
@@ -252,8 +402,7 @@ def access_policy(tables: Sequence[TableRef], *, account_id: str = ANY, read_onl
     reads where a stream is enabled. Every region of a global table, since any replica accepts writes."""
     if not tables:
         raise PolicyError("no tables: give manifests with -f")
-    if not ACCOUNT_ID.match(account_id):
-        raise PolicyError(f"account id {account_id!r} is not 12 digits")
+    _check_account(account_id)
     table_arns = sorted({arn for t in tables for arn in t.arns(account_id)})
     indexes = sorted({f"{arn}/index/*" for t in tables if t.indexes for arn in t.arns(account_id)})
     streams = sorted({f"{arn}/stream/*" for t in tables if t.stream for arn in t.arns(account_id)})
