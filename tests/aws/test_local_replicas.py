@@ -141,3 +141,76 @@ def test_replica_of_provisioned_table_needs_write_auto_scaling(
     east.update_table(TableName="orders", ReplicaUpdates=create)
     west_table = local_ddb("us-west-2").describe_table(TableName="orders")["Table"]
     assert west_table["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+
+
+def _update_error(client: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(client.exceptions.ClientError) as excinfo:
+        client.update_table(**kwargs)
+    error = excinfo.value.response["Error"]
+    return str(error["Code"]), str(error["Message"])
+
+
+def test_replica_on_a_keys_only_stream_keeps_that_stream(
+    local_ddb: Callable[..., Any], local_table: Callable[..., Any]
+) -> None:
+    """[A7] a stream of any view type will do; the table keeps it (same ARN) and the replica gets the same type."""
+    before = local_table("orders", stream="KEYS_ONLY")
+    east, west = local_ddb("us-east-1"), local_ddb("us-west-2")
+    east.update_table(TableName="orders", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    table = east.describe_table(TableName="orders")["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    assert table["LatestStreamArn"] == before["LatestStreamArn"]
+    assert table["Replicas"] == [{"RegionName": "us-west-2", "ReplicaStatus": "ACTIVE"}]
+    replica = west.describe_table(TableName="orders")["Table"]
+    assert replica["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+
+
+def test_replica_on_a_table_without_a_stream_enables_new_and_old_images(
+    local_ddb: Callable[..., Any], local_table: Callable[..., Any]
+) -> None:
+    """[A7, TF #43625] DynamoDB enables a NEW_AND_OLD_IMAGES stream by itself: a new stream, as an enable makes."""
+    local_table("plain")
+    local_table("cycled", stream="KEYS_ONLY")
+    east, west = local_ddb("us-east-1"), local_ddb("us-west-2")
+    east.update_table(TableName="cycled", StreamSpecification={"StreamEnabled": False})
+    old_arn = east.describe_table(TableName="cycled")["Table"]["LatestStreamArn"]
+    create = [{"Create": {"RegionName": "us-west-2"}}]
+    for name in ("plain", "cycled"):
+        response = east.update_table(TableName=name, ReplicaUpdates=create)["TableDescription"]
+        assert response["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        table = east.describe_table(TableName=name)["Table"]
+        assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        assert table["LatestStreamArn"] == f"{table['TableArn']}/stream/{table['LatestStreamLabel']}"
+        replica = west.describe_table(TableName=name)["Table"]
+        assert replica["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        east.put_item(TableName=name, Item={"pk": {"S": "a"}})  # the new stream takes writes
+    assert east.describe_table(TableName="cycled")["Table"]["LatestStreamArn"] != old_arn
+
+
+def test_stream_cannot_be_disabled_or_retyped_while_replicas_exist(
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_table: Callable[..., Any], local_clock: Any
+) -> None:
+    """[A7, TF #19342, #34450] AWS's answer to disabling a global table's stream, in either region; a retype
+    (disable, then enable) fails at its first call, and an enable over the existing stream is refused as ever."""
+    local_table("orders", stream="KEYS_ONLY")
+    east, west = local_ddb("us-east-1"), local_ddb("us-west-2")
+    east.update_table(TableName="orders", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    east.describe_table(TableName="orders")
+    disabled = (
+        "ValidationException",
+        "One or more parameter values were invalid: Disabling Stream is not allowed for a Global Table replica.",
+    )
+    for client in (east, west):
+        assert _update_error(client, TableName="orders", StreamSpecification={"StreamEnabled": False}) == disabled
+        assert _update_error(
+            client, TableName="orders", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        ) == ("ValidationException", "Table already has an enabled stream: TableName: orders")
+    assert east.describe_table(TableName="orders")["Table"]["StreamSpecification"]["StreamViewType"] == "KEYS_ONLY"
+
+    local_fresh.set_latency(Latency(replica=3))
+    east.update_table(TableName="orders", ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}])
+    local_clock.advance(3)
+    assert "Replicas" not in east.describe_table(TableName="orders")["Table"]
+    east.update_table(TableName="orders", StreamSpecification={"StreamEnabled": False})
+    table = east.describe_table(TableName="orders")["Table"]
+    assert not table.get("StreamSpecification", {}).get("StreamEnabled", False)

@@ -207,19 +207,6 @@ def test_update_table_rejects_replica_update_naming_the_local_region(
     assert message.startswith("Cannot add or delete the local region through ReplicaUpdates")
 
 
-def test_update_table_rejects_replica_without_new_and_old_images_stream(
-    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_table: Callable[..., Any]
-) -> None:
-    local_table("plain")
-    local_table("keys", stream="KEYS_ONLY")
-    client = local_ddb()
-    create = [{"Create": {"RegionName": "us-west-2"}}]
-    for name in ("plain", "keys"):
-        assert "NEW_AND_OLD_IMAGES" in rejected(client, "ValidationException", TableName=name, ReplicaUpdates=create)
-    local_fresh.set_rules(Rules(replicas_need_new_and_old_images=False))
-    client.update_table(TableName="plain", ReplicaUpdates=create)
-
-
 def test_update_table_rejects_replica_change_with_other_changes(
     local_ddb: Callable[..., Any], local_table: Callable[..., Any]
 ) -> None:

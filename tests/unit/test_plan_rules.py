@@ -2,6 +2,10 @@
 
 Each case id names the rule (reference/dynamodb-control-plane.md part A). `steps` lists the exact
 (operation, region, request) of every step, in order.
+
+A case with `checked=False` builds its manifest from the schema alone (no api/validation semantic rules): the
+planner must stay safe with specs validation refuses (e.g. replicas with a disabled stream), and the A7
+correction (replicas with any stream view type, or none) is planned here independently of validation.
 """
 
 from __future__ import annotations
@@ -36,16 +40,24 @@ MANAGED_KEY = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-ee
 WEST_CMK = "arn:aws:kms:us-west-2:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 
-def manifest(**spec: Any) -> DynamoTable:
+def _doc(spec: dict[str, Any]) -> dict[str, Any]:
     base: dict[str, Any] = {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}]}
     base.update(spec)
-    doc = {
+    return {
         "apiVersion": "dynamotable.io/v1alpha1",
         "kind": "DynamoTable",
         "metadata": {"name": "orders", "namespace": "shop"},
         "spec": base,
     }
-    return parse_manifest(doc, default_region=REGION)
+
+
+def manifest(**spec: Any) -> DynamoTable:
+    return parse_manifest(_doc(spec), default_region=REGION)
+
+
+def schema_manifest(**spec: Any) -> DynamoTable:
+    """The manifest as the schema alone admits it, without validation's semantic rules."""
+    return DynamoTable.model_validate(_doc(spec), by_alias=True, by_name=False)
 
 
 def live(**changes: Any) -> ObservedTable:
@@ -105,6 +117,9 @@ class Case:
     waiting: list[str] = field(default_factory=list)
     blocked: list[tuple[str, str]] = field(default_factory=list)  # (reason, field)
     says: list[str] = field(default_factory=list)  # words the step descriptions must contain, in order
+    blocked_says: list[str] = field(default_factory=list)  # words the blocked messages must contain, in order
+    drift: list[tuple[str, str, str]] | None = None  # (field, desired, live) of every drift entry, when given
+    checked: bool = True  # False: the manifest is built from the schema alone (see the module docstring)
 
 
 GSI_SPEC = {"attributes": attrs(id="S", cat="S")}
@@ -691,24 +706,181 @@ CASES: list[Case] = [
         ],
     ),
     Case(
-        "rule_replicas_need_a_new_and_old_images_stream",
+        "rule_replicas_with_a_stream_of_any_view_type",
+        {"stream": {"enabled": True, "viewType": "KEYS_ONLY"}, "replicas": [{"region": "us-west-2"}]},
+        live(stream_enabled=True, stream_view_type="KEYS_ONLY"),
+        steps=[upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])],
+        drift=[("replicas[us-west-2]", "present", "absent")],
+        checked=False,
+    ),
+    Case(
+        "rule_replicas_with_an_ignored_stream_of_another_view_type",
         {
             "stream": {"enabled": True, "viewType": "NEW_AND_OLD_IMAGES"},
             "replicas": [{"region": "us-west-2"}],
             "ignoreChanges": ["stream"],
         },
         live(stream_enabled=True, stream_view_type="KEYS_ONLY"),
-        blocked=[("InvalidSpec", "replicas")],
+        steps=[upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])],
+        drift=[("replicas[us-west-2]", "present", "absent")],
     ),
     Case(
-        "rule_replicas_wait_for_the_stream_to_become_new_and_old_images",
-        {"stream": {"enabled": True, "viewType": "NEW_AND_OLD_IMAGES"}, "replicas": [{"region": "us-west-2"}]},
-        live(stream_enabled=True, stream_view_type="KEYS_ONLY"),
+        "rule_replicas_without_a_stream_let_aws_enable_new_and_old_images",
+        {"replicas": [{"region": "us-west-2"}, {"region": "eu-west-1"}]},
+        live(),
         steps=[
-            upd(StreamSpecification={"StreamEnabled": False}),
-            upd(StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}),
+            upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}]),
+            upd(ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]),
+        ],
+        says=[
+            "add a replica in us-west-2",
+            "DynamoDB enables a NEW_AND_OLD_IMAGES stream",
+            "add a replica in eu-west-1",
+        ],
+        drift=[("replicas[us-west-2]", "present", "absent"), ("replicas[eu-west-1]", "present", "absent")],
+        checked=False,
+    ),
+    Case(
+        "rule_replicas_stream_enabled_by_aws_is_never_drift",
+        {"replicas": [{"region": "us-west-2"}]},
+        live(
+            stream_enabled=True,
+            stream_view_type="NEW_AND_OLD_IMAGES",
+            stream_arn=ARN + "/stream/1",
+            replicas=(ObservedReplica("us-west-2", "ACTIVE"),),
+        ),
+        steps=[],
+        drift=[],
+        checked=False,
+    ),
+    Case(
+        "rule_create_without_a_stream_then_replicas",
+        {"replicas": [{"region": "us-west-2"}]},
+        None,
+        steps=[
+            (
+                "CreateTable",
+                REGION,
+                {
+                    "TableName": "orders",
+                    "KeySchema": key("id"),
+                    "AttributeDefinitions": defs(id="S"),
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "Tags": [{"Key": OWNER_TAG, "Value": OWNER}],
+                },
+            ),
             upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}]),
         ],
+        says=["DynamoDB enables a NEW_AND_OLD_IMAGES stream"],
+        checked=False,
+    ),
+    Case(
+        "rule_replicas_managed_stream_is_enabled_before_the_first_replica",
+        {"stream": {"enabled": True, "viewType": "KEYS_ONLY"}, "replicas": [{"region": "us-west-2"}]},
+        live(),
+        steps=[
+            upd(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}),
+            upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}]),
+        ],
+        says=["enable the stream (KEYS_ONLY)", "add a replica in us-west-2"],
+        drift=[("stream.enabled", "true", "false"), ("replicas[us-west-2]", "present", "absent")],
+        checked=False,
+    ),
+    Case(
+        "rule_replicas_view_type_is_changed_before_they_are_added",
+        {"stream": {"enabled": True, "viewType": "KEYS_ONLY"}, "replicas": [{"region": "us-west-2"}]},
+        live(stream_enabled=True, stream_view_type="NEW_AND_OLD_IMAGES"),
+        steps=[
+            upd(StreamSpecification={"StreamEnabled": False}),
+            upd(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}),
+            upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}]),
+        ],
+        checked=False,
+    ),
+    Case(
+        "rule_replicas_refused_when_the_spec_disables_the_stream",
+        {"stream": {"enabled": False}, "replicas": [{"region": "us-west-2"}], "deletionProtection": True},
+        live(stream_enabled=True, stream_view_type="KEYS_ONLY"),
+        steps=[upd(DeletionProtectionEnabled=True), upd(StreamSpecification={"StreamEnabled": False})],
+        blocked=[("InvalidSpec", "replicas")],
+        blocked_says=["replicas (us-west-2) need a stream", "stream.enabled: true with any viewType"],
+        checked=False,
+    ),
+    Case(
+        "rule_stream_view_type_change_blocked_while_replicas_exist",
+        {
+            "stream": {"enabled": True, "viewType": "NEW_IMAGE"},
+            "replicas": [{"region": "us-west-2"}, {"region": "eu-west-1"}],
+            "deletionProtection": True,
+        },
+        live(
+            stream_enabled=True,
+            stream_view_type="KEYS_ONLY",
+            replicas=(ObservedReplica("us-west-2", "ACTIVE"),),
+        ),
+        # the other steps go ahead: a new replica needs no particular view type
+        steps=[upd(DeletionProtectionEnabled=True), upd(ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])],
+        blocked=[("ReplacementRequired", "stream")],
+        blocked_says=["from KEYS_ONLY to NEW_IMAGE", "replicas (us-west-2)", "Remove the replicas first"],
+        drift=[
+            ("stream.viewType", "NEW_IMAGE", "KEYS_ONLY"),
+            ("deletionProtection", "true", "false"),
+            ("replicas[eu-west-1]", "present", "absent"),
+        ],
+        checked=False,
+    ),
+    Case(
+        "rule_stream_disable_blocked_while_unmanaged_replicas_exist",
+        {"stream": {"enabled": False}, "tags": {"a": "b"}},
+        live(
+            stream_enabled=True,
+            stream_view_type="NEW_AND_OLD_IMAGES",
+            replicas=(ObservedReplica("eu-west-1", "ACTIVE"), ObservedReplica("us-west-2", "ACTIVE")),
+        ),
+        steps=[("TagResource", REGION, {"ResourceArn": ARN, "Tags": [{"Key": "a", "Value": "b"}]})],
+        blocked=[("ReplacementRequired", "stream")],
+        blocked_says=["cannot be disabled", "replicas (eu-west-1, us-west-2)", "Remove the replicas first"],
+    ),
+    Case(
+        "rule_stream_change_blocked_while_a_replica_removal_is_blocked",
+        {"stream": {"enabled": False}, "replicas": []},
+        live(
+            stream_enabled=True,
+            stream_view_type="NEW_AND_OLD_IMAGES",
+            replicas=(
+                ObservedReplica("eu-west-1", "ACTIVE", deletion_protection=False),
+                ObservedReplica("us-west-2", "ACTIVE", deletion_protection=True),
+            ),
+        ),
+        steps=[upd(ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}])],
+        blocked=[("ReplacementRequired", "stream"), ("DeletionBlocked", "replicas[us-west-2]")],
+        blocked_says=["replicas (us-west-2)", "deletion protection"],
+    ),
+    Case(
+        "rule_stream_change_waits_while_the_last_replica_is_deleting",
+        {"stream": {"enabled": True, "viewType": "NEW_IMAGE"}, "replicas": []},
+        live(
+            stream_enabled=True,
+            stream_view_type="KEYS_ONLY",
+            replicas=(ObservedReplica("us-west-2", "DELETING"),),
+        ),
+        waiting=["replica in us-west-2 is DELETING"],
+    ),
+    Case(
+        "rule_stream_change_comes_after_every_replica_is_removed",
+        {"stream": {"enabled": True, "viewType": "NEW_IMAGE"}, "replicas": [{"region": "eu-west-1"}]},
+        live(
+            stream_enabled=True,
+            stream_view_type="KEYS_ONLY",
+            replicas=(ObservedReplica("us-west-2", "ACTIVE", deletion_protection=False),),
+        ),
+        steps=[
+            upd(ReplicaUpdates=[{"Delete": {"RegionName": "us-west-2"}}]),
+            upd(StreamSpecification={"StreamEnabled": False}),
+            upd(StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}),
+            upd(ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]),
+        ],
+        checked=False,
     ),
     Case(
         "rule_replicas_absent_from_the_spec_are_not_managed",
@@ -973,7 +1145,16 @@ CASES: list[Case] = [
 
 
 def _run(case: Case) -> Plan:
-    return plan(manifest(**case.spec), case.live, region=REGION, owner=OWNER)
+    built = manifest(**case.spec) if case.checked else schema_manifest(**case.spec)
+    return plan(built, case.live, region=REGION, owner=OWNER)
+
+
+def _in_order(text: str, words: list[str]) -> None:
+    pos = 0
+    for word in words:
+        found = text.find(word, pos)
+        assert found >= 0, f"{word!r} not in {text!r} after position {pos}"
+        pos = found
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -982,12 +1163,10 @@ def test_rule(case: Case) -> None:
     assert [(st.operation, st.region, dict(st.request)) for st in result.steps] == case.steps
     assert result.waiting == case.waiting
     assert [(b.reason, b.field) for b in result.blocked] == case.blocked
-    text = " | ".join(result.descriptions())
-    pos = 0
-    for words in case.says:
-        found = text.find(words, pos)
-        assert found >= 0, f"{words!r} not in {text!r} after position {pos}"
-        pos = found
+    _in_order(" | ".join(result.descriptions()), case.says)
+    _in_order(" | ".join(b.message for b in result.blocked), case.blocked_says)
+    if case.drift is not None:
+        assert [(d.field, d.desired, d.live) for d in result.drift] == case.drift
 
 
 def test_rule_one_mutating_call_per_step_and_no_step_mixes_gsi_creates_and_deletes() -> None:
@@ -1009,6 +1188,13 @@ def test_rule_one_mutating_call_per_step_and_no_step_mixes_gsi_creates_and_delet
                     assert {k["AttributeName"] for k in update["Create"]["KeySchema"]} <= defined, case.id
             if req.get("BillingMode") == "PAY_PER_REQUEST":
                 assert "ProvisionedThroughput" not in req and "GlobalSecondaryIndexUpdates" not in req, case.id
+
+
+def test_rule_replicas_without_a_stream_only_the_first_replica_enables_it() -> None:
+    (case,) = [c for c in CASES if c.id == "rule_replicas_without_a_stream_let_aws_enable_new_and_old_images"]
+    first, second = _run(case).descriptions()
+    assert "enables a NEW_AND_OLD_IMAGES stream" in first
+    assert "stream" not in second
 
 
 def test_rule_waiting_hides_the_steps_but_keeps_the_drift() -> None:

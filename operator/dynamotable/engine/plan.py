@@ -10,12 +10,16 @@ applied and has a case in tests/unit/test_plan_rules.py:
 - switching to PROVISIONED carries the table's and every GSI's throughput; to PAY_PER_REQUEST none (A3.5);
 - SSE changes go alone (A3.4); a stream view type change is disable, wait, enable (A7);
 - TTL and PITR go through their own APIs; a TTL attribute rename is disable (current name), enable (A8, A9);
-- replicas: one action per call, only with a NEW_AND_OLD_IMAGES stream; replica PITR and deletion
-  protection are set in the replica's region (A3.6, A13);
+- replicas: one action per call; the table may have a stream of any view type, or none (adding the first
+  replica then makes AWS enable a NEW_AND_OLD_IMAGES stream, which an unmanaged stream expects and a managed
+  one pre-empts by being enabled first); while replicas exist the stream can be neither disabled nor
+  retyped, so such a change comes after the removal of every replica, or is blocked; replica PITR and
+  deletion protection are set in the replica's region (A3.6, A7, A13);
 - warm throughput only increases (A14); key schema, LSIs and key attribute types never change (A6).
 
 Order (A17): tags, deletion protection, removed GSIs, table class, billing mode, capacity, SSE, stream,
-GSI recreations and creations, replicas, TTL, PITR, warm throughput.
+GSI recreations and creations, replicas, TTL, PITR, warm throughput; replica removals move before the
+stream when a stream change needs every replica gone.
 """
 
 from __future__ import annotations
@@ -349,6 +353,7 @@ class _Planner:
         self.drift: list[Drift] = []
         self.billing = live.billing_mode  # billing mode once the steps so far have run
         self.stream_view: str | None = live.stream_view_type if live.stream_enabled else None
+        self.replicas_removed = False  # the removals of live replicas have been planned
         self.decreasing = False  # the capacity step lowers a table or GSI capacity
 
     # ----------------------------------------------------------------------------------- scaffolding
@@ -378,7 +383,7 @@ class _Planner:
         if any(b.stops_all for b in self.blocked):
             return Plan(waiting=self.waiting, blocked=self.blocked, drift=self.drift)
 
-        replicas_first = self.stream_needs_replicas_removed()
+        replicas_gone_first = self.stream_needs_replicas_removed()
         self.plan_tags()
         self.plan_deletion_protection()
         self.plan_removed_gsis()
@@ -388,12 +393,14 @@ class _Planner:
             self.plan_capacity()
         self.plan_on_demand()
         self.plan_sse()
-        if replicas_first:
-            self.plan_replicas()
+        if replicas_gone_first:
+            # rule: the stream changes only once no replica is left (A7); new replicas come after it. No
+            # replica is in a state that stops replica changes here (replicas_staying); one in transition
+            # makes the whole plan wait.
+            self.plan_replica_removals()
         self.plan_stream()
         self.plan_gsis()
-        if not replicas_first:
-            self.plan_replicas()
+        self.plan_replicas()
         self.plan_ttl()
         self.plan_pitr()
         self.plan_warm_throughput()
@@ -744,22 +751,46 @@ class _Planner:
         return True, (stream.view_type.value if stream.enabled and stream.view_type else None)
 
     def stream_needs_replicas_removed(self) -> bool:
-        """A stream cannot be disabled while replicas exist [TF #19342]: delete the replicas first when the
-        spec removes them all, else block the stream change."""
+        """While replicas exist the stream can be neither disabled nor retyped (A7) [TF #19342, #34450: "Disabling
+        Stream is not allowed for a Global Table replica"]. When the plan removes every live replica, they go
+        first and the stream change follows; otherwise the stream change is blocked and the rest goes ahead."""
         managed, want = self.desired_stream()
         live = self.live
-        if not managed or not live.stream_enabled or want == live.stream_view_type or not live.replicas:
+        have = live.stream_view_type if live.stream_enabled else None
+        if not managed or have is None or want == have or not live.replicas:
             return False
-        replicas_managed = self.spec.replicas is not None and self.managed("replicas")
-        if replicas_managed and not self.spec.replicas:
+        staying = self.replicas_staying()
+        if not staying:
             return True
+        # rule: while replicas exist the stream can be neither disabled nor retyped (A7): blocked, not attempted
+        regions = ", ".join(r.region for r in staying)
+        if want is None:
+            self.differ("stream.enabled", False, True)
+            what = "the stream cannot be disabled"
+        else:
+            self.differ("stream.viewType", want, have)
+            what = f"the stream's view type cannot change from {have} to {want}"
         self.block(
-            Reason.INVALID_SPEC,
+            Reason.REPLACEMENT_REQUIRED,
             "stream",
-            f"the stream cannot be disabled or changed while the table has replicas "
-            f"({', '.join(r.region for r in live.replicas)}); global tables need a NEW_AND_OLD_IMAGES stream",
+            f"{what} while the table has replicas ({regions}): DynamoDB refuses to disable or change the stream "
+            "of a global table. Remove the replicas first (set spec.replicas: [] and apply; the replica tables "
+            "and their data in those regions are deleted), then change the stream, then add the replicas back",
         )
         return False
+
+    def replicas_staying(self) -> list[ObservedReplica]:
+        """The live replicas left once this plan has run (those DELETING are on their way out): all of them
+        when replicas are not managed or one is in a state that stops replica changes, else those the spec
+        keeps and those whose removal deletion protection blocks."""
+        live = self.live
+        remaining = [r for r in live.replicas if r.status != "DELETING"]
+        if self.spec.replicas is None or not self.managed("replicas"):
+            return remaining
+        if any(r.status != ACTIVE and r.status not in TRANSITIONING for r in live.replicas):
+            return remaining
+        desired = {r.region for r in self.spec.replicas}
+        return [r for r in remaining if r.region in desired or r.deletion_protection]
 
     def plan_stream(self) -> None:
         managed, want = self.desired_stream()
@@ -893,20 +924,13 @@ class _Planner:
 
     # ------------------------------------------------------------------------------------ replicas
 
-    def plan_replicas(self) -> None:
+    def plan_replica_removals(self) -> None:
+        """Delete the live replicas the spec leaves out (called once replicas are known to be changeable)."""
         spec, live = self.spec, self.live
-        if spec.replicas is None or not self.managed("replicas"):
+        if self.replicas_removed or spec.replicas is None:
             return
-        not_active = [r for r in live.replicas if r.status != ACTIVE and r.status not in TRANSITIONING]
-        for rep in not_active:
-            self.block(
-                Reason.AWS_ERROR,
-                f"replicas[{rep.region}]",
-                f"replica in {rep.region} is {rep.status}; replicas are changed only when all are ACTIVE",
-            )
-        if not_active:
-            return
-        desired = {r.region: r for r in spec.replicas}
+        self.replicas_removed = True
+        desired = {r.region for r in spec.replicas}
         # rule: one replica action per call (A3.6)
         for rep in live.replicas:
             if rep.region in desired:
@@ -924,14 +948,31 @@ class _Planner:
                 {"ReplicaUpdates": [{"Delete": {"RegionName": rep.region}}]},
                 f"delete the replica in {rep.region} (the table in that region and its data are deleted)",
             )
+
+    def plan_replicas(self) -> None:
+        spec, live = self.spec, self.live
+        if spec.replicas is None or not self.managed("replicas"):
+            return
+        not_active = [r for r in live.replicas if r.status != ACTIVE and r.status not in TRANSITIONING]
+        for rep in not_active:
+            self.block(
+                Reason.AWS_ERROR,
+                f"replicas[{rep.region}]",
+                f"replica in {rep.region} is {rep.status}; replicas are changed only when all are ACTIVE",
+            )
+        if not_active:
+            return
+        self.plan_replica_removals()
         new = [r for r in spec.replicas if live.replica(r.region) is None]
-        if new and self.stream_view != NAOI:
-            # rule: replicas need a NEW_AND_OLD_IMAGES stream (A13)
+        managed, want = self.desired_stream()
+        if new and managed and want is None:
+            # rule: a replica needs a stream: adding one makes AWS enable a stream the spec disables (A7, A13)
             self.block(
                 Reason.INVALID_SPEC,
                 "replicas",
-                f"replicas need a NEW_AND_OLD_IMAGES stream; the stream is "
-                f"{self.stream_view or 'disabled'} and not managed to become NEW_AND_OLD_IMAGES",
+                f"replicas ({', '.join(r.region for r in new)}) need a stream and the spec disables it: DynamoDB "
+                "would enable one when the replica is added. Set stream.enabled: true with any viewType, or "
+                "leave stream out of the spec",
             )
             new = []
         for added in new:
@@ -939,16 +980,20 @@ class _Planner:
             create: dict[str, Any] = {"RegionName": added.region}
             if added.kms_key_arn:
                 create["KMSMasterKeyId"] = added.kms_key_arn
-            self.update_table(
-                {"ReplicaUpdates": [{"Create": create}]},
-                f"add a replica in {added.region} (the table's data is copied there; this can take a while)",
-            )
+            description = f"add a replica in {added.region} (the table's data is copied there; this can take a while"
+            if self.stream_view is None:
+                # rule: the first replica of a table without a stream makes AWS enable a NEW_AND_OLD_IMAGES
+                # stream (A7); the stream is not managed here (a managed one was enabled above), so the stream
+                # appearing is expected, never drift
+                description += "; DynamoDB enables a NEW_AND_OLD_IMAGES stream on the table, which has none"
+                self.stream_view = NAOI
+            self.update_table({"ReplicaUpdates": [{"Create": create}]}, description + ")")
         created = {r.region for r in new}
-        for want in spec.replicas:
-            have = live.replica(want.region)
-            if have is None and want.region not in created:
+        for want_replica in spec.replicas:
+            have = live.replica(want_replica.region)
+            if have is None and want_replica.region not in created:
                 continue
-            self.plan_replica_settings(want, have)
+            self.plan_replica_settings(want_replica, have)
 
     def plan_replica_settings(self, want: s.Replica, have: ObservedReplica | None) -> None:
         region = want.region

@@ -61,8 +61,12 @@ ReplicaUpdates Create/Delete makes/removes  | [API ReplicaUpdates, DG-GT, A13]; 
   (CREATING/DELETING/ACTIVE) and            |                                                     |
   GlobalTableVersion 2019.11.21 both ways   |                                                     |
 Replica rules: alone, one action, not the   | [ACK, TF #13523, aws-cli #4906, TF #13097, A3.6,    | updates,
-  local region, NEW_AND_OLD_IMAGES stream,  |   A13]                                              |   replicas
-  PROVISIONED needs write auto scaling      |                                                     |
+  local region, PROVISIONED needs write     |   A13]                                              |   replicas
+  auto scaling                              |                                                     |
+Replica streams: any view type; a table     | [A7, TF #43625, TF #19342, #34450]                  | replicas,
+  without one gets NEW_AND_OLD_IMAGES with  |                                                     |   updates
+  its first replica; no disable while       |                                                     |
+  replicas exist                            |                                                     |
 Global table fan-out: GSIs, capacity,       | [DG-GT, A13]                                        | controlplane,
   class, TTL applied in every region        |                                                     |   subresources
 Tags: upsert, aws: prefix and >50 refused,  | [API TagResource, DG-TAG, A11]; moto duplicates     | subresources

@@ -63,15 +63,16 @@ class Rules:
 
     ttl_change_window: seconds during which a second effective UpdateTimeToLive on a table is refused
         (AWS: one change per hour). 0 disables the gate, e.g. for `dynamotable apply --local`.
-    replicas_need_new_and_old_images: refuse ReplicaUpdates Create unless the table has a
-        NEW_AND_OLD_IMAGES stream, as the reference (A13) and ACK require.
     strict_single_change: also refuse the combinations AWS was observed to reject beyond the reference:
         TableClass, DeletionProtectionEnabled and WarmThroughput must each be alone, OnDemandThroughput
         only with BillingMode.
+
+    Replica streams are not switchable: like AWS, the endpoint takes a replica on a table with a stream of
+    any view type, or without one (and then enables NEW_AND_OLD_IMAGES) [A7]; NEW_AND_OLD_IMAGES as a
+    requirement is ACK's and the CDK's own rule.
     """
 
     ttl_change_window: float = 3600.0
-    replicas_need_new_and_old_images: bool = True
     strict_single_change: bool = False
 
 

@@ -297,7 +297,7 @@ class ControlPlane:
             table_until = max(table_until, now + latency.gsi_delete)
 
         if plan.stream is not None:
-            _apply_stream(table, plan.stream)
+            motobackend.set_stream(table, plan.stream)
         if plan.sse is not None:
             if plan.sse.key_arn is None:
                 table.sse_specification = None
@@ -325,16 +325,3 @@ def _new_throughput(old: dict[str, Any], wanted: dict[str, Any], switching: bool
         result["LastIncreaseDateTime"] = wall
     result.update({"ReadCapacityUnits": read, "WriteCapacityUnits": write, "NumberOfDecreasesToday": decreases})
     return result
-
-
-def _apply_stream(table: Any, spec: dict[str, Any]) -> None:
-    if spec.get("StreamEnabled"):
-        # [DG-STR, A7] every enable makes a new stream (new LatestStreamArn/Label). moto never clears its label
-        # and refuses a re-enable, so the label is cleared here and moto mints a fresh one.
-        table.latest_stream_label = None
-        table.set_stream_specification(dict(spec))
-    else:
-        # The old LatestStreamArn/Label stay visible after a disable [A7]. Dropping moto's shard avoids its
-        # KeyError (HTTP 500) on writes to a table whose stream was disabled [B1].
-        table.set_stream_specification({"StreamEnabled": False})
-        table.stream_shard = None

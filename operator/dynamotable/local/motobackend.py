@@ -107,6 +107,20 @@ def write_autoscaled(account: str, region: str, resource_id: str, dimension: str
     return resource_id in targets.get(dimension, {})
 
 
+def set_stream(table: Any, spec: dict[str, Any]) -> None:
+    """Enable (StreamEnabled true, with its StreamViewType) or disable a table's stream."""
+    if spec.get("StreamEnabled"):
+        # [DG-STR, A7] every enable makes a new stream (new LatestStreamArn/Label). moto never clears its label
+        # and refuses a re-enable, so the label is cleared here and moto mints a fresh one.
+        table.latest_stream_label = None
+        table.set_stream_specification(dict(spec))
+    else:
+        # The old LatestStreamArn/Label stay visible after a disable [A7]. Dropping moto's shard avoids its
+        # KeyError (HTTP 500) on writes to a table whose stream was disabled [B1].
+        table.set_stream_specification({"StreamEnabled": False})
+        table.stream_shard = None
+
+
 def create_table(account: str, region: str, **kwargs: Any) -> Any:
     try:
         return backend(account, region).create_table(**kwargs)

@@ -1,4 +1,10 @@
-"""Global tables version 2019.11.21: ReplicaUpdates really create and delete the table in the other region."""
+"""Global tables version 2019.11.21: ReplicaUpdates really create and delete the table in the other region.
+
+Streams [A7, A13]: a replica can be added to a table with a stream of any view type, which the replica gets
+too, or without a stream, and then DynamoDB enables a NEW_AND_OLD_IMAGES stream on the table by itself [TF
+acceptance test TestAccDynamoDBTable_Replica_singleStreamSpecification, TF #43625]. While replicas exist the
+stream can be neither disabled nor retyped (updates._plan_stream).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import messages, motobackend
 from .state import ACTIVE, CREATING, DELETING, UPDATING, TableState
-from .updates import PROVISIONED, billing_of, current_sse_key, replica_actions
+from .updates import PROVISIONED, billing_of, current_sse_key, replica_actions, stream_enabled
 from .wire import DynamoRequest
 
 if TYPE_CHECKING:
@@ -71,14 +77,6 @@ def check(control: ControlPlane, request: DynamoRequest, table: Any, state: Tabl
             f"Failed to create a the new replica of table with name: \u2018{name}\u2019 because one or more "
             "replicas already existed as tables."
         )
-    stream = table.stream_specification or {}
-    if control.rules.replicas_need_new_and_old_images and not (
-        stream.get("StreamEnabled") and stream.get("StreamViewType") == NEW_AND_OLD_IMAGES
-    ):
-        # [A13, ACK] replicas need a NEW_AND_OLD_IMAGES stream (the reference's rule; not AWS's verbatim text).
-        raise messages.invalid(
-            f"Table {name} needs a stream with StreamViewType NEW_AND_OLD_IMAGES before replicas can be added"
-        )
     if billing_of(table) == PROVISIONED:
         _check_write_autoscaling(account, request.region, table)
     key_arn = None
@@ -112,6 +110,10 @@ def apply(
     account, name = request.account, table.name
     until = now + control.latency.replica
     if action.kind == "Create":
+        if not stream_enabled(table):
+            # [A7, TF #43625] the first replica of a table without a stream makes DynamoDB enable one with
+            # NEW_AND_OLD_IMAGES (a new stream: new LatestStreamArn/Label); the replica gets the same.
+            motobackend.set_stream(table, {"StreamEnabled": True, "StreamViewType": NEW_AND_OLD_IMAGES})
         replica = _create_replica_table(account, action, table)
         replica_state = control.state_for(account, action.region, name, replica)
         # [API ReplicaStatus, A13] the new replica is CREATING, then ACTIVE; the source is UPDATING meanwhile.

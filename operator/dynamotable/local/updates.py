@@ -441,7 +441,8 @@ def _plan_stream(spec: dict[str, Any] | None, table: Any, has_replicas: bool) ->
         # [API, A7] disabling when there is no stream is a ValidationException.
         raise messages.validation(f"Table has no stream to disable: TableName: {table.name}")
     if has_replicas:
-        # [TF #19342, A7] a global table's stream cannot be disabled.
+        # [A7, TF #19342, #34450 (AWS's text)] a global table's stream cannot be disabled, so neither can its
+        # view type change (disable, then enable: the enable above is refused while the stream exists).
         raise messages.invalid("Disabling Stream is not allowed for a Global Table replica.")
     return {"StreamEnabled": False}
 

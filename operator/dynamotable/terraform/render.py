@@ -144,6 +144,8 @@ def render_table(
         w.attr("stream_enabled", boolean(spec.stream.enabled))
         if spec.stream.view_type is not None:
             w.attr("stream_view_type", quote(spec.stream.view_type.value))
+    elif spec.replicas:
+        _replica_stream(w)
 
     pitr = spec.point_in_time_recovery
     if pitr is not None:
@@ -256,6 +258,16 @@ def _local_secondary_index(w: Writer, lsi: s.LocalSecondaryIndex) -> None:
     if lsi.non_key_attributes:
         w.attr("non_key_attributes", string_list(lsi.non_key_attributes))
     w.close()
+
+
+def _replica_stream(w: Writer) -> None:
+    """A global table without spec.stream has the stream AWS enabled with its first replica (A7): Terraform must
+    state it, else it plans to disable a stream that cannot be disabled while replicas exist [TF #43625]."""
+    w.blank()
+    w.comment("Not in the spec: DynamoDB enabled this stream when the first replica was added to a table")
+    w.comment("without one. A table that had a stream kept its view type: then set spec.stream to match.")
+    w.attr("stream_enabled", "true")
+    w.attr("stream_view_type", quote(s.StreamViewType.NEW_AND_OLD_IMAGES.value))
 
 
 def _replica(w: Writer, replica: s.Replica) -> None:
