@@ -1320,3 +1320,107 @@ def test_rule_ignore_changes_per_path(path: str) -> None:
     assert len(managed.steps) == 1 and managed.drift, path
     ignored = plan(manifest(**spec, ignoreChanges=[path]), observed, region=REGION, owner=OWNER)
     assert (ignored.steps, ignored.drift, ignored.blocked) == ([], [], [])
+
+
+# ------------------------------------------------------------------------------------- deletion rules
+
+
+@dataclass
+class DeleteCase:
+    id: str
+    spec: dict[str, Any]
+    live: ObservedTable | None
+    steps: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    waiting: bool = False
+    blocked: list[tuple[str, str]] = field(default_factory=list)  # (reason, field)
+    kept: str | None = None  # words of the "left in place" reason
+
+
+WEST = ObservedReplica(region="us-west-2", status="ACTIVE", arn="arn:aws:dynamodb:us-west-2:1:table/orders")
+EU = ObservedReplica(region="eu-west-1", status="ACTIVE", arn="arn:aws:dynamodb:eu-west-1:1:table/orders")
+UNTAG = ("UntagResource", REGION, {"ResourceArn": ARN, "TagKeys": [OWNER_TAG]})
+DELETE_TABLE = ("DeleteTable", REGION, {"TableName": "orders"})
+
+
+def _replica_delete(region: str) -> tuple[str, str, dict[str, Any]]:
+    return upd(ReplicaUpdates=[{"Delete": {"RegionName": region}}])
+
+
+DELETE_CASES: list[DeleteCase] = [
+    DeleteCase("rule_delete_retain_removes_only_the_owner_tag", {"deletionPolicy": "Retain"}, live(), [UNTAG]),
+    DeleteCase(
+        "rule_delete_retain_of_a_table_without_our_tag_sends_nothing",
+        {"deletionPolicy": "Retain"},
+        live(tags={}),
+        kept="retained",
+    ),
+    DeleteCase("rule_delete_deletes_the_table", {"deletionPolicy": "Delete"}, live(), [DELETE_TABLE]),
+    DeleteCase(
+        "rule_delete_plan_mode_leaves_the_table",
+        {"deletionPolicy": "Delete", "managementPolicy": "Plan"},
+        live(),
+        kept="managementPolicy is Plan",
+    ),
+    DeleteCase(
+        "rule_delete_blocked_by_live_table_protection",
+        {"deletionPolicy": "Delete"},
+        live(deletion_protection=True),
+        blocked=[("DeletionBlocked", "deletionProtection")],
+    ),
+    DeleteCase(
+        "rule_delete_blocked_by_protection_in_the_spec",
+        {"deletionPolicy": "Delete", "deletionProtection": True},
+        live(),
+        blocked=[("DeletionBlocked", "deletionProtection")],
+    ),
+    DeleteCase(
+        "rule_delete_retain_is_not_blocked_by_protection",
+        {"deletionPolicy": "Retain", "deletionProtection": True},
+        live(deletion_protection=True),
+        [UNTAG],
+    ),
+    DeleteCase(
+        "rule_delete_replicas_one_per_call_before_the_table",
+        {"deletionPolicy": "Delete"},
+        live(replicas=(WEST, EU), stream_enabled=True, stream_view_type="KEYS_ONLY"),
+        [_replica_delete("us-west-2"), _replica_delete("eu-west-1"), DELETE_TABLE],
+    ),
+    DeleteCase(
+        "rule_delete_blocked_by_replica_protection_before_any_replica_goes",
+        {"deletionPolicy": "Delete"},
+        live(replicas=(WEST, replace(EU, deletion_protection=True))),
+        blocked=[("DeletionBlocked", "replicas")],
+    ),
+    DeleteCase(
+        "rule_delete_waits_while_a_replica_is_transitioning",
+        {"deletionPolicy": "Delete"},
+        live(replicas=(replace(WEST, status="DELETING"),)),
+        waiting=True,
+    ),
+    DeleteCase(
+        "rule_delete_waits_while_a_gsi_is_transitioning",
+        {"deletionPolicy": "Delete"},
+        live(gsis=(gsi("g", "id", status="CREATING"),)),
+        waiting=True,
+    ),
+    DeleteCase("rule_delete_table_already_gone", {"deletionPolicy": "Delete"}, None, kept="does not exist"),
+    DeleteCase(
+        "rule_delete_table_already_deleting", {"deletionPolicy": "Delete"}, live(status="DELETING"), waiting=True
+    ),
+]
+
+
+@pytest.mark.parametrize("case", DELETE_CASES, ids=[c.id for c in DELETE_CASES])
+def test_delete_rule(case: DeleteCase) -> None:
+    from dynamotable.engine.plan_delete import plan_delete
+
+    result = plan_delete(manifest(**case.spec), case.live, region=REGION, owner=OWNER)
+    assert [(s.operation, s.region, dict(s.request)) for s in result.steps] == case.steps
+    assert bool(result.waiting) == case.waiting
+    assert [(b.reason, b.field) for b in result.blocked] == case.blocked
+    if case.kept is None:
+        assert result.kept is None
+    else:
+        assert result.kept is not None and case.kept in result.kept
+    if case.blocked:
+        assert not result.steps and all(b.stops_all for b in result.blocked)

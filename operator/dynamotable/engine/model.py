@@ -188,6 +188,8 @@ class Plan:
     waiting: list[str] = field(default_factory=list)
     blocked: list[Blocked] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
+    # deletion only (plan_delete): the table is deliberately left as it is, and why
+    kept: str | None = None
 
     @property
     def converged(self) -> bool:

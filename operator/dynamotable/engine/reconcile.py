@@ -30,9 +30,10 @@ from dynamotable.api.validation import OWNER_TAG, check_spec
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, RateLimited, Retryable, Terminal
 from dynamotable.engine.execute import execute
-from dynamotable.engine.model import ACTIVE, Blocked, Drift, ObservedTable, Plan, Step
+from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
-from dynamotable.engine.plan import TRANSITIONING, plan
+from dynamotable.engine.plan import plan
+from dynamotable.engine.plan_delete import plan_delete
 
 Now = Callable[[], datetime]
 
@@ -599,13 +600,10 @@ def delete(
         live = observe(factory, manifest, region=region)
     except AwsCallFailed as exc:
         return _error_outcome(report, exc, timing)
-    if live is None:
-        report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
-        report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} does not exist", progressing=False)
-        return report.outcome(None, done=True)
-    if live.status == "DELETING":  # tags are not readable any more; wait until it is gone
-        report.set(ConditionStatus.FALSE, Reason.DELETING, f"table {name} is being deleted", progressing=True)
-        return report.outcome(_poll(timing, report))
+    if live is None or live.status == "DELETING":  # gone, or its tags are not readable any more: no owner check
+        if live is None:
+            report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
+        return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
     live_owner = live.tags.get(OWNER_TAG)
     # A lost ownership tag does not orphan a table this resource recorded (same ARN and TableId).
     ours_by_record = live_owner is None and report.recorded(live) and live.table_id is not None
@@ -620,73 +618,24 @@ def delete(
         )
         return report.outcome(None, done=True)
     report.observed(live)
-    if spec.management_policy == s.ManagementPolicy.PLAN:
-        report.set(
-            ConditionStatus.FALSE,
-            Reason.DELETING,
-            f"managementPolicy is Plan: table {name} is left in place, unchanged",
-            progressing=False,
-        )
+    return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
+
+
+def _follow_delete_plan(report: _Report, factory: ClientFactory, the_plan: Plan, timing: Timing) -> Outcome:
+    """Report the deletion plan, and execute its first step."""
+    if the_plan.kept is not None:
+        report.set(ConditionStatus.FALSE, Reason.DELETING, the_plan.kept, progressing=False)
         return report.outcome(None, done=True)
-
-    if spec.deletion_policy == s.DeletionPolicy.RETAIN:
-        if ours_by_record:
-            report.set(
-                ConditionStatus.FALSE,
-                Reason.DELETING,
-                f"table {name} is retained (deletionPolicy Retain); it already carries no {OWNER_TAG} tag",
-                progressing=False,
-            )
-            return report.outcome(None, done=True)
-        step = Step(
-            "UntagResource",
-            region,
-            {"ResourceArn": live.arn, "TagKeys": [OWNER_TAG]},
-            f"release table {name}: remove the {OWNER_TAG} tag (deletionPolicy Retain keeps the table)",
-            transitions=False,
-        )
-        return _run_delete_step(report, factory, step, timing, done_after=True)
-
-    if spec.deletion_protection or live.deletion_protection:
-        where = "the live table" if live.deletion_protection else "the spec"
-        report.set(
-            ConditionStatus.FALSE,
-            Reason.DELETION_BLOCKED,
-            f"deletion protection is on in {where}; turn it off on the table (spec.deletionProtection: false, "
-            "applied before the resource is deleted, or aws dynamodb update-table --no-deletion-protection-enabled) "
-            "to let the table be deleted. The operator never disables deletion protection by itself",
-            progressing=False,
-            warn=True,
-        )
+    stopper = next((b for b in the_plan.blocked if b.stops_all), None)
+    if stopper is not None:
+        report.set(ConditionStatus.FALSE, Reason(stopper.reason), stopper.message, progressing=False, warn=True)
         return report.outcome(timing.drift)
-
-    busy = [f"table is {live.status}"] if live.status != ACTIVE else []
-    busy += [f"GSI {g.name} is {g.status}" for g in live.gsis if g.status != ACTIVE]
-    busy += [f"replica in {r.region} is {r.status}" for r in live.replicas if r.status in TRANSITIONING]
-    if busy:
-        report.set(ConditionStatus.FALSE, Reason.DELETING, "waiting: " + "; ".join(busy), progressing=True)
+    if the_plan.waiting:
+        waiting = "; ".join(the_plan.waiting)
+        report.set(ConditionStatus.FALSE, Reason.DELETING, f"waiting: {waiting}", progressing=True)
         return report.outcome(_poll(timing, report))
-    if live.replicas:
-        rep = live.replicas[0]
-        if rep.deletion_protection:
-            report.set(
-                ConditionStatus.FALSE,
-                Reason.DELETION_BLOCKED,
-                f"the replica in {rep.region} has deletion protection on; turn it off first (the operator never "
-                "disables deletion protection by itself)",
-                progressing=False,
-                warn=True,
-            )
-            return report.outcome(timing.drift)
-        step = Step(
-            "UpdateTable",
-            region,
-            {"TableName": name, "ReplicaUpdates": [{"Delete": {"RegionName": rep.region}}]},
-            f"delete the replica in {rep.region} before the table",
-        )
-        return _run_delete_step(report, factory, step, timing, done_after=False)
-    step = Step("DeleteTable", region, {"TableName": name}, f"delete table {name} in {region}")
-    return _run_delete_step(report, factory, step, timing, done_after=False)
+    step = the_plan.steps[0]
+    return _run_delete_step(report, factory, step, timing, done_after=step.operation == "UntagResource")
 
 
 def _run_delete_step(
