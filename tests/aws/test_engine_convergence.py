@@ -18,6 +18,7 @@ import pytest
 
 from dynamotable.api.spec import DynamoTable
 from dynamotable.aws.clients import ClientFactory
+from dynamotable.engine.model import is_mutating
 from dynamotable.engine.observe import observe
 from dynamotable.engine.plan import plan
 from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
@@ -29,17 +30,6 @@ TIMING = Timing.fast()
 LATENCY = Latency(create=0.1, update=0.05, delete=0.05, gsi_create=0.1, gsi_delete=0.05, replica=0.1)
 FAULTS = Faults(
     throttle=0.1, server_error=0.02, drop_connection=0.01, resource_in_use=0.03, limit_exceeded=0.02, seed=7
-)
-MUTATING = frozenset(
-    {
-        "CreateTable",
-        "UpdateTable",
-        "DeleteTable",
-        "TagResource",
-        "UntagResource",
-        "UpdateTimeToLive",
-        "UpdateContinuousBackups",
-    }
 )
 CONVERGE_LIMIT = 20.0
 
@@ -92,7 +82,7 @@ class Run:
             self.planned.extend(_canon(s.operation, s.region, s.request) for s in out.plan.steps)
 
     def mutations(self) -> list[RecordedRequest]:
-        return [r for r in self.endpoint.requests() if r.operation in MUTATING]
+        return [r for r in self.endpoint.requests() if is_mutating(r.operation)]
 
 
 def _canon(operation: str, region: str, request: Any) -> tuple[str, str, str]:
@@ -392,7 +382,7 @@ def test_converges(run: Run, scenario: Scenario) -> None:
     for phase in scenario.phases[1:]:
         current = _with_key(phase, cmk)
         run.converge(manifest(**current))
-    later = [r for r in run.endpoint.requests()[start:] if r.operation in MUTATING]
+    later = [r for r in run.endpoint.requests()[start:] if is_mutating(r.operation)]
 
     assert [sig(r) for r in later if r.ok] == scenario.calls
     check_rules(later, lambda: len(manifest(**current).spec.global_secondary_indexes))
@@ -431,7 +421,7 @@ def test_delete_removes_replicas_then_the_table(run: Run) -> None:
     start = len(run.endpoint.requests())
     out = run.delete(m)
     assert out.done
-    calls = [sig(r) for r in run.endpoint.requests()[start:] if r.operation in MUTATING and r.ok]
+    calls = [sig(r) for r in run.endpoint.requests()[start:] if is_mutating(r.operation) and r.ok]
     assert calls == ["UpdateTable replica-us-west-2", "DeleteTable"]
     run.endpoint.set_faults(Faults())
     assert observe(run.factory, m, region=REGION) is None

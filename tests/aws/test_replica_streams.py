@@ -21,7 +21,7 @@ import pytest
 from dynamotable.api.spec import DynamoTable
 from dynamotable.aws.clients import ClientFactory, Credentials
 from dynamotable.engine.execute import execute
-from dynamotable.engine.model import Blocked, ObservedTable, Plan
+from dynamotable.engine.model import Blocked, ObservedTable, Plan, is_mutating
 from dynamotable.engine.observe import observe
 from dynamotable.engine.plan import plan
 from dynamotable.local import Latency, LocalEndpoint, RecordedRequest
@@ -33,7 +33,6 @@ LATENCY = Latency(create=0.05, update=0.05, delete=0.05, gsi_create=0.05, gsi_de
 CONVERGE_LIMIT = 20.0
 KEYS_ONLY = {"enabled": True, "viewType": "KEYS_ONLY"}
 NEW_IMAGE = {"enabled": True, "viewType": "NEW_IMAGE"}
-MUTATING = frozenset({"CreateTable", "UpdateTable", "DeleteTable", "TagResource", "UntagResource"})
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,7 @@ def sig(r: RecordedRequest) -> str:
 
 
 def calls_since(endpoint: LocalEndpoint, start: int) -> list[str]:
-    mutations = [r for r in endpoint.requests()[start:] if r.operation in MUTATING]
+    mutations = [r for r in endpoint.requests()[start:] if is_mutating(r.operation)]
     assert all(r.ok for r in mutations), [(sig(r), r.error_code) for r in mutations if not r.ok]
     return [sig(r) for r in mutations]
 

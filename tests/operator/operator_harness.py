@@ -33,6 +33,7 @@ import kopf
 from botocore.config import Config
 
 from dynamotable.api.spec import API_VERSION, GROUP, KIND, PLURAL, VERSION
+from dynamotable.engine.model import is_mutating
 from dynamotable.local import LocalEndpoint, RecordedRequest
 from dynamotable.operator.rbac import Rule, allows
 from dynamotable.operator.runtime import Login, Operator
@@ -45,17 +46,6 @@ EVENTS = "v1/events"
 RES_KEY = kmock.resource(group=GROUP, version=VERSION, plural=PLURAL)
 CONFIGMAPS_KEY = kmock.resource(group="", version="v1", plural="configmaps")
 REGION = "us-east-1"
-MUTATING = frozenset(
-    {
-        "CreateTable",
-        "UpdateTable",
-        "DeleteTable",
-        "UpdateTimeToLive",
-        "UpdateContinuousBackups",
-        "TagResource",
-        "UntagResource",
-    }
-)
 TEST_HEADER = "X-Dynamotable-Test"  # marks the test's own API requests (not the operator's)
 TEST_HEADERS = {TEST_HEADER: "1"}
 TEST_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
@@ -349,7 +339,7 @@ class Harness:
         """Requests that reached the endpoint (optionally: about one table; only mutating ones)."""
         out = []
         for req in self.endpoint.requests():
-            if mutating and req.operation not in MUTATING:
+            if mutating and not is_mutating(req.operation):
                 continue
             if table is not None and _table_of(req) != table:
                 continue

@@ -14,20 +14,12 @@ from dynamotable.api.spec import DynamoTable
 from dynamotable.api.status import ConditionType
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.aws.clients import ClientFactory
+from dynamotable.engine.model import is_mutating
 from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
 
 REGION = "us-east-1"
 OWNER = "shop/orders"
 FAST = Timing.fast()
-MUTATING = {
-    "CreateTable",
-    "UpdateTable",
-    "DeleteTable",
-    "TagResource",
-    "UntagResource",
-    "UpdateTimeToLive",
-    "UpdateContinuousBackups",
-}
 
 
 def manifest(**spec: Any) -> DynamoTable:
@@ -58,7 +50,7 @@ def factory(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClientFactory]:
 
 
 def mutations(factory: ClientFactory) -> dict[str, int]:
-    return {op: n for op, n in factory.calls.items() if op in MUTATING}
+    return {op: n for op, n in factory.calls.items() if is_mutating(op)}
 
 
 def with_status(m: DynamoTable, outcome: Outcome) -> DynamoTable:
