@@ -1,7 +1,7 @@
 """The operator in-process: kopf on the test's event loop, against kmock's KubernetesEmulator, with the
 embedded local DynamoDB endpoint as AWS.
 
-kmock needs the five workarounds of reference/kopf-and-testing.md section 2:
+kmock needs five workarounds:
 1. `v1/namespaces` must be discoverable, even cluster-wide (kopf's namespace observer waits for it);
 2. kmock sets no resourceVersion (kopf's finalizer JSON patch `test`s it) and answers a failed `test` with 500:
    the Emulator below stamps one on every write and answers 422 like an API server;

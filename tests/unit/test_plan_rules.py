@@ -1,6 +1,6 @@
 """The planner's rules, one table-driven case per rule: desired spec x live table -> exact steps.
 
-Each case id names the rule (reference/dynamodb-control-plane.md part A). `steps` lists the exact
+Each case id names the rule (docs/reference/dynamodb-rules.md part A). `steps` lists the exact
 (operation, region, request) of every step, in order.
 
 A case with `checked=False` builds its manifest from the schema alone (no api/validation semantic rules): the

@@ -26,9 +26,9 @@ from dynamotable.api.validation import parse_manifest
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SHARED = REPO.parent / "shared"
-SCHEMA_PATH = SHARED / "reference" / "terraform-aws-6.47.0" / "aws_dynamodb_table.json"
-SEED_PATH = SHARED / "seed" / "000_c0b6ee33b504f8d4.txt"
+TEST_DATA = REPO / "tests" / "data"  # copies of outside material, each directory's README.md says whence
+SCHEMA_PATH = TEST_DATA / "terraform-provider-schema" / "aws_dynamodb_table.json"
+SEED_PATH = TEST_DATA / "seed" / "dynamodb-tables.md"
 PROVIDER_REGION = "us-east-1"
 KUSTOMIZATION = "kustomization.yaml"
 

@@ -1,4 +1,4 @@
-"""Every botocore error, classified once (reference/dynamodb-control-plane.md A4, A5, A15).
+"""Every botocore error, classified once (docs/reference/dynamodb-rules.md A4, A5, A15).
 
 - `Retryable`: try again after `delay` seconds: throttling, 5xx, connection errors, ResourceInUse (the table
   is busy), LimitExceeded "...simultaneously" (concurrency), ContinuousBackupsUnavailable (PITR right after

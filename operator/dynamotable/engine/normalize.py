@@ -1,6 +1,6 @@
 """AWS responses -> ObservedTable, resolving AWS's defaults and spellings (pure: no I/O).
 
-What is normalized, and why (reference/dynamodb-control-plane.md A1, A7-A11, B1):
+What is normalized, and why (docs/reference/dynamodb-rules.md A1, A7-A11, B1):
 - a missing BillingModeSummary means PROVISIONED (tables never switched to on-demand may lack it);
 - under PAY_PER_REQUEST the 0/0 ProvisionedThroughput of the table and its GSIs is not applicable: None;
 - a missing OnDemandThroughput, or -1, means no cap;

@@ -1,6 +1,6 @@
 """desired (DynamoTable) x live (ObservedTable) -> Plan: ordered steps, each exactly one AWS call (pure).
 
-The rules come from reference/dynamodb-control-plane.md part A; each is named in a comment where it is
+The rules come from docs/reference/dynamodb-rules.md part A; each is named in a comment where it is
 applied and has a case in tests/unit/test_plan_rules.py:
 
 - nothing is changed while anything is transitioning: table, GSI, replica, SSE or warm throughput (A1, A16);
