@@ -214,3 +214,42 @@ def test_stream_cannot_be_disabled_or_retyped_while_replicas_exist(
     east.update_table(TableName="orders", StreamSpecification={"StreamEnabled": False})
     table = east.describe_table(TableName="orders")["Table"]
     assert not table.get("StreamSpecification", {}).get("StreamEnabled", False)
+
+
+@pytest.mark.parametrize("view", ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", None])
+def test_every_replica_region_has_its_own_stream_of_the_table_s_view_type(
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_table: Callable[..., Any], view: str | None
+) -> None:
+    """[A7, A13] any view type will do and the replica gets the same; without a stream both get NEW_AND_OLD_IMAGES.
+    Each region's stream is its own (its region's ARN), seen by DynamoDB Streams there and taking the writes."""
+    if view is None:
+        local_table("orders")
+    else:
+        local_table("orders", stream=view)
+    expected = view or "NEW_AND_OLD_IMAGES"
+    east, west = local_ddb("us-east-1"), local_ddb("us-west-2")
+    east.update_table(TableName="orders", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    streams = boto3.client(
+        "dynamodbstreams",
+        endpoint_url=local_fresh.url,
+        region_name="us-west-2",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+    source = east.describe_table(TableName="orders")["Table"]
+    replica = west.describe_table(TableName="orders")["Table"]
+    for table in (source, replica):
+        assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": expected}
+        assert table["LatestStreamArn"] == f"{table['TableArn']}/stream/{table['LatestStreamLabel']}"
+    assert replica["LatestStreamArn"].startswith("arn:aws:dynamodb:us-west-2:123456789012:table/orders/stream/")
+    described = streams.describe_stream(StreamArn=replica["LatestStreamArn"])["StreamDescription"]
+    assert (described["StreamViewType"], described["StreamStatus"]) == (expected, "ENABLED")
+    west.put_item(TableName="orders", Item={"pk": {"S": "a"}})
+    shard = described["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=replica["LatestStreamArn"], ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["dynamodb"]["Keys"] for r in records] == [{"pk": {"S": "a"}}]
+    assert records[0]["dynamodb"]["StreamViewType"] == expected

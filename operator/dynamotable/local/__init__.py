@@ -6,8 +6,7 @@
 Requests are DynamoDB JSON 1.0 (`X-Amz-Target: DynamoDB_20120810.<Operation>`); the region comes from the SigV4
 credential scope and the account from the access key, as in moto. Transitions are timed with an injectable
 monotonic clock and settled lazily at the start of each request. Source keys ([API], [DG-*], [TF], [ACK], [BC],
-sections A<n>/B<n>) are those of the project's control-plane reference, "DynamoDB control plane: rules for the
-reconciler, and how faithful moto is" (shared/reference/dynamodb-control-plane.md).
+sections A<n>/B<n>) are those of the project's rule book, docs/reference/dynamodb-rules.md.
 
 Behaviour                                   | AWS (source)                                        | where
 ------------------------------------------- | --------------------------------------------------- | ----------------
@@ -78,6 +77,19 @@ PITR RecoveryPeriodInDays 1..35             | [API UpdateContinuousBackups, A9];
 Faults: throttle (400), 500, dropped        | botocore retry classes [BC, A15]; LimitExceeded     | faults
   connection, ResourceInUse, LimitExceeded  |   "simultaneously" [TF, A4]                         |
   "simultaneously"; seeded; before moto     |                                                     |
+Capacity decreases: 4 per UTC day, then 1   | [DG-Q, A5]; AWS's LimitExceeded text with "Next     | limits,
+  per 3600 s after the last; table and each |   decrease can be made at ..."; moto counts nothing |   controlplane
+  GSI apart; NumberOfDecreasesToday resets  |   [B1]                                              |
+Switches to PAY_PER_REQUEST: 4 in a rolling | [DG-SW, A5]; LimitExceeded "Update to PayPerRequest | limits,
+  24 h; back to PROVISIONED any time        |   mode are limited to ..." [reported 2019 text]     |   controlplane
+  (both in Rules, AWS's values by default)  |                                                     |
+Dates on the endpoint clock (LocalEndpoint  | stream labels `2026-12-01T08:35:42.690` (UTC, ms,   | timestamps,
+  epoch=...): CreationDateTime, labels,     |   no zone) [API, TF streamLabelRegex]; JSON epoch   |   describe
+  Last*DateTime, PITR window; ms in JSON    |   seconds with milliseconds; moto: microseconds     |
+One moto call at a time, any service; the   | moto's find-or-create races (two "AWS managed" keys | middleware,
+  AWS managed key alias/aws/dynamodb made   |   break Terraform's aws_kms_alias: "too many        |   kms
+  once; predefined aliases without a key    |   results"); [KMS API ListAliases]                  |
+  listed without TargetKeyId                |                                                     |
 """
 
 from .config import Faults, Latency, Rules, parse_faults, parse_latency

@@ -58,14 +58,36 @@ FAULT_KINDS = ("throttle", "server_error", "drop_connection", "resource_in_use",
 
 
 @dataclass(frozen=True)
+class WallClock:
+    """Wall-clock time (Unix seconds) on the endpoint's clock: `epoch` at the clock reading `origin`.
+
+    Every date the endpoint reports or limits by (CreationDateTime, stream labels, LastDecreaseDateTime, the UTC
+    day of the decrease budget...) is taken from here, so a test that moves the clock moves the calendar too.
+    """
+
+    origin: float
+    epoch: float
+
+    def at(self, now: float) -> float:
+        return self.epoch + (now - self.origin)
+
+
+@dataclass(frozen=True)
 class Rules:
-    """Switches for AWS rules that some callers want relaxed.
+    """AWS's rules that some callers want relaxed or shortened; the defaults are AWS's values.
 
     ttl_change_window: seconds during which a second effective UpdateTimeToLive on a table is refused
         (AWS: one change per hour). 0 disables the gate, e.g. for `dynamotable apply --local`.
     strict_single_change: also refuse the combinations AWS was observed to reject beyond the reference:
         TableClass, DeletionProtectionEnabled and WarmThroughput must each be alone, OnDemandThroughput
         only with BillingMode.
+    decreases_free_per_day, decrease_interval: provisioned-capacity decreases of a table (and, separately, of
+        each GSI) per UTC day [DG-Q, A5]: the first `decreases_free_per_day` at any time, then one at most every
+        `decrease_interval` seconds after the last; the budget is whole again at 00:00 UTC (at most 27 a day
+        with AWS's 4 and 3600 s). decreases_free_per_day < 0 disables the budget.
+    on_demand_switches, on_demand_switch_window: switches from PROVISIONED to PAY_PER_REQUEST per table within
+        a rolling window of that many seconds (AWS: 4 in 24 h [DG-SW]); switching back is never limited.
+        on_demand_switches <= 0 disables the limit.
 
     Replica streams are not switchable: like AWS, the endpoint takes a replica on a table with a stream of
     any view type, or without one (and then enables NEW_AND_OLD_IMAGES) [A7]; NEW_AND_OLD_IMAGES as a
@@ -74,6 +96,15 @@ class Rules:
 
     ttl_change_window: float = 3600.0
     strict_single_change: bool = False
+    decreases_free_per_day: int = 4
+    decrease_interval: float = 3600.0
+    on_demand_switches: int = 4
+    on_demand_switch_window: float = 86400.0
+
+    def __post_init__(self) -> None:
+        for name in ("ttl_change_window", "decrease_interval", "on_demand_switch_window"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"rule {name} must be >= 0, got {getattr(self, name)}")
 
 
 def _parse_pairs(text: str, what: str) -> dict[str, str]:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import copy
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from . import messages, motobackend, replicas, subresources
-from .config import Clock, Latency, Rules
+from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .gateway import MotoGateway
+from .limits import DecreaseBudget
 from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableState
-from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update
+from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update, sse_enabled
 from .wire import AwsError, DynamoRequest, Reply, error_reply, json_reply, table_name_of
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,12 @@ Handler = Callable[[DynamoRequest, float], Reply]
 class ControlPlane:
     """Handles DynamoDB calls for one endpoint. Not thread-safe: the middleware serialises calls."""
 
-    def __init__(self, gateway: MotoGateway, latency: Latency, rules: Rules, clock: Clock) -> None:
+    def __init__(self, gateway: MotoGateway, latency: Latency, rules: Rules, clock: Clock, wall: WallClock) -> None:
         self.gateway = gateway
         self.latency = latency
         self.rules = rules
         self.clock = clock
+        self.wall = wall
         self.registry = Registry()
         self.handlers: dict[str, Handler] = {
             "CreateTable": self.create_table,
@@ -38,6 +39,7 @@ class ControlPlane:
             "UpdateTimeToLive": lambda req, now: subresources.update_ttl(self, req, now),
             "DescribeTimeToLive": lambda req, now: subresources.describe_ttl(self, req, now),
             "UpdateContinuousBackups": lambda req, now: subresources.update_pitr(self, req, now),
+            "DescribeContinuousBackups": lambda req, now: subresources.describe_pitr(self, req, now),
             "TagResource": lambda req, now: subresources.tag_resource(self, req, now),
             "UntagResource": lambda req, now: subresources.untag_resource(self, req, now),
         }
@@ -107,7 +109,8 @@ class ControlPlane:
     def describe(self, request: DynamoRequest, name: str, now: float) -> dict[str, Any]:
         data = self.gateway.call_ok(request.environ, "DescribeTable", {"TableName": name})
         state = self.registry.tables.get((request.account, request.region, name))
-        return shape_table(data["Table"], state, now, replicas.describe(self, request.account, request.region, name))
+        members = replicas.describe(self, request.account, request.region, name)
+        return shape_table(data["Table"], state, now, self.wall.at(now), members)
 
     # ---- tables ---------------------------------------------------------------------------------------------
 
@@ -123,9 +126,10 @@ class ControlPlane:
         body = copy.deepcopy(request.payload)
         subresources.check_create(body)
         sse = body.get("SSESpecification")
-        if isinstance(sse, dict) and sse.get("Enabled"):
+        if isinstance(sse, dict) and sse_enabled(sse):
             # [API SSESpecification, A10] DynamoDB reports the key as a key ARN whatever form was given; moto
-            # echoes the given id, so the ARN is resolved before moto stores it.
+            # echoes the given id, so the ARN is resolved before moto stores it (and never makes a key itself).
+            sse["Enabled"] = True
             key = sse.get("KMSMasterKeyId")
             sse["KMSMasterKeyId"] = motobackend.resolve_kms_key(request.account, request.region, key)
         reply = self.gateway.call(request.environ, "CreateTable", body)
@@ -135,6 +139,7 @@ class ControlPlane:
         table = motobackend.find_table(request.account, request.region, name)
         if table is None:
             raise AwsError("InternalServerError", f"moto did not keep table {name}", status=500)
+        motobackend.stamp_created(table, self.wall.at(now))
         state = self.state_for(request.account, request.region, name, table)
         # [API CreateTable, A2] a new table is CREATING (its indexes too) until it turns ACTIVE.
         state.start_phase(CREATING, now + self.latency.create)
@@ -145,7 +150,7 @@ class ControlPlane:
         for gsi in body.get("GlobalSecondaryIndexes") or []:
             if gsi.get("OnDemandThroughput"):
                 state.index_on_demand[gsi["IndexName"]] = dict(gsi["OnDemandThroughput"])
-        description = shape_table(reply.json()["TableDescription"], state, now, [])
+        description = self.describe(request, name, now)
         return json_reply({"TableDescription": description})
 
     def delete_table(self, request: DynamoRequest, now: float) -> Reply:
@@ -182,6 +187,7 @@ class ControlPlane:
             has_replicas=request.region in members and len(members) > 1,
             resolve_key=lambda key: motobackend.resolve_kms_key(request.account, request.region, key),
         )
+        self.check_rate_limits(table, state, plan, self.wall.at(now))
         if plan.replica_updates:
             action = replicas.check(self, request, table, state)
             self.apply(table, state, plan, account=request.account, region=request.region, now=now)
@@ -229,17 +235,43 @@ class ControlPlane:
             # [API UpdateTable, TF] "you can't issue another UpdateTable request" while UPDATING.
             raise messages.table_busy(UPDATING, name)
 
+    def check_rate_limits(self, table: Any, state: TableState, plan: UpdatePlan, wall: float) -> None:
+        """[DG-Q, DG-SW, A5] the per-table limits AWS counts: capacity decreases (the table's and each GSI's
+        budget; a request fails entirely if either is spent) and switches to on-demand."""
+        rules = self.rules
+        if plan.switch_billing and plan.billing_mode == PPR:
+            switches = state.on_demand_switches
+            allowed = switches.refused_until(wall, rules)
+            if allowed is not None:
+                raise messages.on_demand_switch_limited(rules, switches.last() or wall, allowed)
+        if plan.switch_billing:
+            return  # a switch to PROVISIONED sets capacity; it is not a decrease
+        budgets: list[DecreaseBudget] = []
+        if plan.throughput is not None and _decreases(table.throughput, plan.throughput):
+            budgets.append(state.decreases)
+        gsis = {g.name: g for g in table.global_indexes}
+        for action in plan.gsi_updates:
+            index = str(action.get("IndexName"))
+            wanted = action.get("ProvisionedThroughput")
+            if wanted is not None and index in gsis and _decreases(gsis[index].throughput, wanted):
+                budgets.append(state.index_decreases.setdefault(index, DecreaseBudget()))
+        for budget in budgets:
+            allowed = budget.refused_until(wall, rules)
+            if allowed is not None and budget.last is not None:
+                raise messages.decrease_limited(rules, budget.today(wall), budget.last, allowed)
+
     # ---- applying an UpdateTable ----------------------------------------------------------------------------
 
     def apply(self, table: Any, state: TableState, plan: UpdatePlan, *, account: str, region: str, now: float) -> None:
         """Apply a checked plan to moto's table and to the recorded state; starts the transitions."""
         latency = self.latency
-        wall = time.time()
+        wall = self.wall.at(now)
         existing = {g.name for g in table.global_indexes}
         create = plan.gsi_create if plan.gsi_create and plan.gsi_create["IndexName"] not in existing else None
         delete = plan.gsi_delete if plan.gsi_delete in existing else None
         updates = [u for u in plan.gsi_updates if u.get("IndexName") in existing]
         old_throughput = dict(table.throughput)
+        old_index_throughput = {g.name: dict(g.throughput or {}) for g in table.global_indexes}
 
         # What moto models correctly goes through moto's own update_table; AttributeDefinitions only with a
         # new index ([API, A3.3]: they are consumed by a GSI Create and ignored otherwise).
@@ -261,16 +293,20 @@ class ControlPlane:
             state.billing_explicit = True
         if plan.throughput is not None:
             table.throughput = _new_throughput(old_throughput, plan.throughput, plan.switch_billing, wall)
+            if not plan.switch_billing and _decreases(old_throughput, plan.throughput):
+                state.decreases.record(wall)
+        for action in updates:
+            wanted = action.get("ProvisionedThroughput")
+            index = str(action["IndexName"])
+            if wanted is not None and not plan.switch_billing and _decreases(old_index_throughput[index], wanted):
+                state.index_decreases.setdefault(index, DecreaseBudget()).record(wall)
         if plan.switch_billing and plan.billing_mode == PPR:
             # [ACK, A1] on-demand tables and their GSIs report ProvisionedThroughput 0/0 (moto keeps the old one).
-            table.throughput = {
-                "ReadCapacityUnits": 0,
-                "WriteCapacityUnits": 0,
-                "NumberOfDecreasesToday": old_throughput.get("NumberOfDecreasesToday", 0),
-            }
+            table.throughput = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
             for gsi in table.global_indexes:
                 gsi.throughput = {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
             state.ppr_switched_at = wall
+            state.on_demand_switches.record(wall)
         if plan.switch_billing and plan.billing_mode == PROVISIONED:
             # [API OnDemandThroughput] the on-demand caps only exist under PAY_PER_REQUEST.
             state.on_demand = None
@@ -297,7 +333,7 @@ class ControlPlane:
             table_until = max(table_until, now + latency.gsi_delete)
 
         if plan.stream is not None:
-            motobackend.set_stream(table, plan.stream)
+            motobackend.set_stream(table, plan.stream, wall)
         if plan.sse is not None:
             if plan.sse.key_arn is None:
                 table.sse_specification = None
@@ -314,14 +350,20 @@ class ControlPlane:
         state.start_phase(UPDATING, table_until)
 
 
+def _decreases(old: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """[DG-Q] lowering either RCU or WCU (or both: one decrease) spends a decrease."""
+    return int(wanted.get("ReadCapacityUnits", 0)) < int(old.get("ReadCapacityUnits", 0)) or int(
+        wanted.get("WriteCapacityUnits", 0)
+    ) < int(old.get("WriteCapacityUnits", 0))
+
+
 def _new_throughput(old: dict[str, Any], wanted: dict[str, Any], switching: bool, wall: float) -> dict[str, Any]:
+    """The table's new ProvisionedThroughput; NumberOfDecreasesToday is filled in from the budget when described."""
     read, write = int(wanted["ReadCapacityUnits"]), int(wanted["WriteCapacityUnits"])
     result: dict[str, Any] = {k: v for k, v in old.items() if k.startswith("Last")}
-    decreases = int(old.get("NumberOfDecreasesToday", 0))
-    if not switching and (read < old.get("ReadCapacityUnits", 0) or write < old.get("WriteCapacityUnits", 0)):
-        decreases += 1  # [DG-Q, A5] counted; the per-day budget itself is not enforced here
+    if not switching and _decreases(old, wanted):
         result["LastDecreaseDateTime"] = wall
     if read > old.get("ReadCapacityUnits", 0) or write > old.get("WriteCapacityUnits", 0):
         result["LastIncreaseDateTime"] = wall
-    result.update({"ReadCapacityUnits": read, "WriteCapacityUnits": write, "NumberOfDecreasesToday": decreases})
+    result.update({"ReadCapacityUnits": read, "WriteCapacityUnits": write})
     return result

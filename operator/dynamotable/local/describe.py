@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from .state import ACTIVE, CREATING, DELETING, TableState
+from .timestamps import round_times
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
 
@@ -14,9 +15,14 @@ def shape_table(
     description: dict[str, Any],
     state: TableState | None,
     now: float,
+    wall: float,
     replicas: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Return a copy of moto's description with statuses, optional keys and recorded settings as AWS has them."""
+    """Return a copy of moto's description with statuses, optional keys and recorded settings as AWS has them.
+
+    `now` is the endpoint clock (transitions), `wall` the same moment as Unix time (the UTC day of the decrease
+    counts). Timestamps come out in milliseconds, as AWS's JSON has them.
+    """
     out = copy.deepcopy(description)
     status = state.status if state else ACTIVE
     out["TableStatus"] = status
@@ -41,11 +47,29 @@ def shape_table(
 
     if state is not None:
         _shape_settings(out, state, now)
+        _shape_decreases(out, state, wall)
     if replicas:
         # [DG-GT, A13] a global table lists its other replicas and reports the version.
         out["Replicas"] = replicas
         out["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
+    round_times(out)
     return out
+
+
+def _shape_decreases(out: dict[str, Any], state: TableState, wall: float) -> None:
+    """[API ProvisionedThroughputDescription, DG-Q] NumberOfDecreasesToday counts this UTC day's decreases of the
+    table, and of each GSI on its own; LastDecreaseDateTime stays after midnight."""
+    throughput = out.get("ProvisionedThroughput")
+    if isinstance(throughput, dict):
+        throughput["NumberOfDecreasesToday"] = state.decreases.today(wall)
+    for gsi in out.get("GlobalSecondaryIndexes") or []:
+        index_throughput = gsi.get("ProvisionedThroughput")
+        if not isinstance(index_throughput, dict):
+            continue
+        budget = state.index_decreases.get(gsi["IndexName"])
+        index_throughput["NumberOfDecreasesToday"] = budget.today(wall) if budget else 0
+        if budget is not None and budget.last is not None:
+            index_throughput["LastDecreaseDateTime"] = budget.last
 
 
 def _shape_gsi(gsi: dict[str, Any], state: TableState | None, status: str, now: float, arn: str) -> None:
@@ -55,7 +79,7 @@ def _shape_gsi(gsi: dict[str, Any], state: TableState | None, status: str, now: 
     gsi.setdefault("ItemCount", 0)
     job = state.indexes.get(name) if state else None
     if status == CREATING:
-        gsi["IndexStatus"] = CREATING  # [DDB create] indexes of a new table turn ACTIVE with the table
+        gsi["IndexStatus"] = CREATING  # [API CreateTable, A2] indexes of a new table turn ACTIVE with the table
     elif job is not None:
         gsi["IndexStatus"] = job.status
         if job.status == CREATING and job.backfills:

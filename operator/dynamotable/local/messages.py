@@ -6,6 +6,8 @@ returned to probes (the same strings that appear in AWS SDK and Terraform issue 
 
 from __future__ import annotations
 
+from .config import Rules
+from .timestamps import DAY, java_date, long_date
 from .wire import AwsError
 
 INVALID = "One or more parameter values were invalid: "
@@ -72,3 +74,27 @@ def throughput_unchanged(subject: str, label: str, read: int, write: int) -> Aws
 LIMIT_SIMULTANEOUS = (
     "Subscriber limit exceeded: Too many tables/indexes being created, updated, or deleted simultaneously"
 )
+
+
+def decrease_limited(rules: Rules, count: int, last: float, allowed: float) -> AwsError:
+    """[DG-Q, A5] the daily capacity-decrease budget is spent: AWS's text (2018-2026 reports, the dates in the
+    newer "Friday, October 9, 2026 at 1:21:34 AM Coordinated Universal Time" form)."""
+    return limit_exceeded(
+        "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. "
+        f"After the first {rules.decreases_free_per_day} decreases, each subsequent decrease in the same UTC day "
+        f"can be performed at most once every {rules.decrease_interval:g} seconds. Number of decreases today: "
+        f"{count}. Last decrease at {long_date(last)}. Next decrease can be made at {long_date(allowed)}"
+    )
+
+
+def on_demand_switch_limited(rules: Rules, last: float, allowed: float) -> AwsError:
+    """[DG-SW, A5] too many switches to PAY_PER_REQUEST in the window. The text on record (2019, when the limit was
+    one a day) is "Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s). Last
+    update at Sat Feb 23 03:07:45 UTC 2019. Next update can be made at Sun Feb 24 03:07:45 UTC 2019"; the count
+    is the only part written here without a report of AWS's wording for it ("4 times")."""
+    times = "once" if rules.on_demand_switches == 1 else f"{rules.on_demand_switches} times"
+    return limit_exceeded(
+        f"Subscriber limit exceeded: Update to PayPerRequest mode are limited to {times} in "
+        f"{rules.on_demand_switch_window / DAY:g} day(s). Last update at {java_date(last)}. "
+        f"Next update can be made at {java_date(allowed)}"
+    )

@@ -1,4 +1,10 @@
-"""The WSGI middleware in front of moto: records requests, injects faults, routes DynamoDB calls."""
+"""The WSGI middleware in front of moto: records requests, injects faults, routes DynamoDB calls.
+
+moto is not thread-safe (its backends are plain dicts, with find-or-create on first use in many places: KMS's
+AWS managed keys, per-account/region backends, auto scaling targets, DynamoDB Streams shards...), while the
+server runs a thread per connection. So every call, to any service, runs in moto under the one lock, and its
+reply is complete before the lock is let go.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import kms
 from .config import Clock, Faults
 from .controlplane import ControlPlane
 from .faults import FaultInjector, drop_connection, fault_error
@@ -41,7 +48,13 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     except ValueError:
         length = 0
     stream = environ.get("wsgi.input")
-    return stream.read(length) if stream is not None and length > 0 else b""
+    if stream is None:
+        return b""
+    if length > 0:
+        return bytes(stream.read(length))
+    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream at the last chunk
+        return bytes(stream.read())
+    return b""
 
 
 class RealismMiddleware:
@@ -67,7 +80,7 @@ class RealismMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if not is_dynamodb_call(environ):
-            return self.app(environ, start_response)  # other services, moto-api, DynamoDB Streams
+            return self._other_service(environ, start_response)
         request = parse_request(environ, _read_body(environ))
         with self.lock:
             arrived = self.clock()
@@ -81,6 +94,17 @@ class RealismMiddleware:
         if reply is None:
             drop_connection(environ)
             return []
+        start_response(reply.status_line, reply.headers)
+        return [reply.body]
+
+    def _other_service(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Other services, moto-api, DynamoDB Streams: straight to moto, one call at a time."""
+        body = _read_body(environ)
+        with self.lock:
+            if kms.is_kms_call(environ):
+                reply = kms.handle(self.control.gateway, environ, body)
+            else:
+                reply = self.control.gateway.send(environ, body)
         start_response(reply.status_line, reply.headers)
         return [reply.body]
 

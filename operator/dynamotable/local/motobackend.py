@@ -6,6 +6,7 @@ directly where moto's API layer ignores or mishandles a parameter.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
@@ -13,9 +14,12 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.utilities.utils import get_partition
 
 from . import messages
+from .timestamps import label_time, naive_utc, stream_label
 from .wire import AwsError
 
 AWS_MANAGED_ALIAS = "alias/aws/dynamodb"
+AWS_MANAGED_DESCRIPTION = "Default master key that protects my DynamoDB table storage"
+_managed_key_lock = threading.Lock()
 
 
 def backend(account: str, region: str) -> DynamoDBBackend:
@@ -76,6 +80,33 @@ def key_arn(account: str, region: str, key_id: str) -> str:
     return f"arn:{get_partition(region)}:kms:{region}:{account}:key/{key_id}"
 
 
+def is_aws_managed_alias(key: str) -> bool:
+    """alias/aws/dynamodb by name or as an alias ARN (arn:aws:kms:<region>:<account>:alias/aws/dynamodb)."""
+    return key == AWS_MANAGED_ALIAS or (key.startswith("arn:") and key.endswith(":" + AWS_MANAGED_ALIAS))
+
+
+def aws_managed_key(account: str, region: str) -> Any:
+    """The AWS managed key alias/aws/dynamodb of an account and region, made on first use and never twice.
+
+    [DG-SSE] AWS creates it the first time something asks for it. moto does the same lazily in several places
+    (KMS DescribeKey/Encrypt/... of the alias, DynamoDB's own default key), each a find-then-create that two
+    concurrent requests can both pass: two keys with the alias, and Terraform's aws_kms_alias lookup then
+    fails with "too many results". Here the find and the create happen under one lock, and the key looks like
+    AWS's (KeyManager AWS), so moto's own lazy paths always find it.
+    """
+    from moto.kms.models import kms_backends
+
+    kms = kms_backends[account][region]
+    with _managed_key_lock:
+        for existing in list(kms.keys.values()):
+            if AWS_MANAGED_ALIAS in existing.aliases:
+                return existing
+        key = kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", AWS_MANAGED_DESCRIPTION, None)
+        key.key_manager = "AWS"
+        kms.create_alias(key.id, AWS_MANAGED_ALIAS)
+        return key
+
+
 def resolve_kms_key(account: str, region: str, key: str | None) -> str:
     """The key ARN DynamoDB reports for a KMSMasterKeyId (key id, key ARN, alias name or alias ARN).
 
@@ -84,8 +115,10 @@ def resolve_kms_key(account: str, region: str, key: str | None) -> str:
     """
     from moto.kms.models import kms_backends
 
+    if key is None or is_aws_managed_alias(key):
+        return str(aws_managed_key(account, region).arn)
     kms = kms_backends[account][region]
-    wanted = key or AWS_MANAGED_ALIAS
+    wanted = key
     try:
         return str(kms.describe_key(wanted).arn)
     except (KeyError, JsonRESTError, TypeError):
@@ -107,13 +140,34 @@ def write_autoscaled(account: str, region: str, resource_id: str, dimension: str
     return resource_id in targets.get(dimension, {})
 
 
-def set_stream(table: Any, spec: dict[str, Any]) -> None:
+def stamp_stream(table: Any, wall: float, previous: str | None = None) -> None:
+    """Give a table's new stream AWS's label: its creation time to the millisecond, no time zone [API].
+
+    moto labels streams `datetime.isoformat()` (microseconds) of its own clock; the label is also the tail of
+    LatestStreamArn and of DynamoDB Streams' ARNs and labels, which moto derives from it. A new stream always
+    gets a later label than the one it replaces (a new ARN, even within the same millisecond).
+    """
+    if previous is not None:
+        wall = max(wall, label_time(previous) + 0.001)
+    table.latest_stream_label = stream_label(wall)
+
+
+def stamp_created(table: Any, wall: float) -> None:
+    """CreationDateTime (and the first stream's label) on the endpoint's wall clock, not moto's."""
+    table.created_at = naive_utc(wall)
+    if table.latest_stream_label:
+        stamp_stream(table, wall)
+
+
+def set_stream(table: Any, spec: dict[str, Any], wall: float) -> None:
     """Enable (StreamEnabled true, with its StreamViewType) or disable a table's stream."""
     if spec.get("StreamEnabled"):
         # [DG-STR, A7] every enable makes a new stream (new LatestStreamArn/Label). moto never clears its label
         # and refuses a re-enable, so the label is cleared here and moto mints a fresh one.
+        previous = table.latest_stream_label
         table.latest_stream_label = None
         table.set_stream_specification(dict(spec))
+        stamp_stream(table, wall, previous)
     else:
         # The old LatestStreamArn/Label stay visible after a disable [A7]. Dropping moto's shard avoids its
         # KeyError (HTTP 500) on writes to a table whose stream was disabled [B1].
@@ -121,8 +175,10 @@ def set_stream(table: Any, spec: dict[str, Any]) -> None:
         table.stream_shard = None
 
 
-def create_table(account: str, region: str, **kwargs: Any) -> Any:
+def create_table(account: str, region: str, wall: float, **kwargs: Any) -> Any:
     try:
-        return backend(account, region).create_table(**kwargs)
+        table = backend(account, region).create_table(**kwargs)
     except JsonRESTError as exc:
         raise AwsError(exc.error_type.rsplit("#", 1)[-1], exc.message) from exc
+    stamp_created(table, wall)
+    return table

@@ -109,12 +109,13 @@ def apply(
     table = state.table
     account, name = request.account, table.name
     until = now + control.latency.replica
+    wall = control.wall.at(now)
     if action.kind == "Create":
         if not stream_enabled(table):
             # [A7, TF #43625] the first replica of a table without a stream makes DynamoDB enable one with
             # NEW_AND_OLD_IMAGES (a new stream: new LatestStreamArn/Label); the replica gets the same.
-            motobackend.set_stream(table, {"StreamEnabled": True, "StreamViewType": NEW_AND_OLD_IMAGES})
-        replica = _create_replica_table(account, action, table)
+            motobackend.set_stream(table, {"StreamEnabled": True, "StreamViewType": NEW_AND_OLD_IMAGES}, wall)
+        replica = _create_replica_table(account, action, table, wall)
         replica_state = control.state_for(account, action.region, name, replica)
         # [API ReplicaStatus, A13] the new replica is CREATING, then ACTIVE; the source is UPDATING meanwhile.
         replica_state.start_phase(CREATING, until)
@@ -138,7 +139,7 @@ def apply(
     state.start_phase(UPDATING, max(until, now + control.latency.update))
 
 
-def _create_replica_table(account: str, action: ReplicaAction, source: Any) -> Any:
+def _create_replica_table(account: str, action: ReplicaAction, source: Any, wall: float) -> Any:
     provisioned = billing_of(source) == PROVISIONED
 
     def capacity(throughput: dict[str, Any]) -> dict[str, int]:
@@ -165,6 +166,7 @@ def _create_replica_table(account: str, action: ReplicaAction, source: Any) -> A
     replica = motobackend.create_table(
         account,
         action.region,
+        wall,
         name=source.name,
         schema=copy.deepcopy(source.schema),
         throughput=capacity(source.throughput) if provisioned else None,

@@ -13,7 +13,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import motobackend
-from .config import Clock, Faults, Latency, Rules
+from .config import Clock, Faults, Latency, Rules, WallClock
 from .controlplane import ControlPlane
 from .gateway import MotoGateway
 from .guard import BrowserGuard, MotoApiGate, is_loopback
@@ -41,6 +41,10 @@ class LocalEndpoint:
 
     Over HTTP it serves the AWS APIs only: moto's /moto-api/ (dump, reset, seed, ...) answers 404 unless
     `enable_moto_api`, and web pages can neither read its answers nor reach it by another host name (see guard).
+
+    `clock` (seconds, monotonic) times the transitions; the dates the endpoint reports and limits by follow it
+    from `epoch` (the Unix time its first reading stands for; default: now), so a test that advances a fake
+    clock by a day sees the next UTC day (wall_time()).
     """
 
     def __init__(
@@ -52,13 +56,15 @@ class LocalEndpoint:
         port: int = 0,
         rules: Rules = AWS_RULES,
         clock: Clock | None = None,
+        epoch: float | None = None,
         enable_moto_api: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self._clock: Clock = clock or time.monotonic
+        self._wall = WallClock(origin=self._clock(), epoch=time.time() if epoch is None else epoch)
         self._app = MotoApiGate(DomainDispatcherApplication(create_backend_app), enabled=enable_moto_api)
-        self._control = ControlPlane(MotoGateway(self._app), latency, rules, self._clock)
+        self._control = ControlPlane(MotoGateway(self._app), latency, rules, self._clock, self._wall)
         self._middleware = RealismMiddleware(self._app, self._control, faults, self._clock)
         self._guard = BrowserGuard(self._middleware, loopback_only=is_loopback(host))
         self._server: BaseWSGIServer | None = None
@@ -115,6 +121,10 @@ class LocalEndpoint:
     def set_rules(self, rules: Rules) -> None:
         with self._middleware.lock:
             self._control.rules = rules
+
+    def wall_time(self) -> float:
+        """The endpoint's current date as Unix time (moves with its clock)."""
+        return self._wall.at(self._clock())
 
     def requests(self) -> list[RecordedRequest]:
         return self._middleware.recorded()

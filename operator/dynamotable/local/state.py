@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .limits import DecreaseBudget, OnDemandSwitches
+
 ACTIVE = "ACTIVE"
 CREATING = "CREATING"
 UPDATING = "UPDATING"
@@ -50,6 +52,10 @@ class TableState:
     billing_explicit: bool = False  # BillingModeSummary is absent for tables never given a BillingMode [API]
     ppr_switched_at: float | None = None  # wall clock of the last switch to PAY_PER_REQUEST
     ttl_changed_at: float | None = None  # endpoint clock of the last effective UpdateTimeToLive
+    pitr_since: float | None = None  # wall clock since when point-in-time recovery is on
+    decreases: DecreaseBudget = field(default_factory=DecreaseBudget)  # the table's capacity decreases [A5]
+    index_decreases: dict[str, DecreaseBudget] = field(default_factory=dict)  # each GSI's, separately [DG-Q]
+    on_demand_switches: OnDemandSwitches = field(default_factory=OnDemandSwitches)  # to PAY_PER_REQUEST [A5]
 
     @property
     def status(self) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import messages, motobackend
-from .state import CREATING, DELETING
+from .state import CREATING, DELETING, TableState
+from .timestamps import epoch_millis
 from .updates import PPR, TABLE_CLASSES, check_on_demand, check_sse_shape
 from .wire import AwsError, DynamoRequest, Reply, json_reply, table_name_of
 
@@ -181,4 +182,32 @@ def update_pitr(control: ControlPlane, request: DynamoRequest, now: float) -> Re
             )
         if state.phase == DELETING:
             raise AwsError("TableNotFoundException", f"Table not found: {name}")
+    reply = control.passthrough(request)
+    if table is None or reply.status != 200:
+        return reply
+    _stamp_pitr(table, control.state_for(request.account, request.region, name, table), control.wall.at(now))
+    return json_reply({"ContinuousBackupsDescription": table.continuous_backups})
+
+
+def describe_pitr(control: ControlPlane, request: DynamoRequest, now: float) -> Reply:
+    name = table_name_of(request.payload.get("TableName"))
+    table = motobackend.find_table(request.account, request.region, name)
+    if table is not None:
+        _stamp_pitr(table, control.state_for(request.account, request.region, name, table), control.wall.at(now))
     return control.passthrough(request)
+
+
+LATEST_RESTORABLE_LAG = 300.0  # [API PointInTimeRecoveryDescription] "typically 5 minutes before the current time"
+
+
+def _stamp_pitr(table: Any, state: TableState, wall: float) -> None:
+    """PITR's restorable window on the endpoint's clock, in milliseconds (moto stamps its own clock, microseconds):
+    from when recovery was enabled up to about 5 minutes ago."""
+    description = table.continuous_backups.get("PointInTimeRecoveryDescription") or {}
+    if description.get("PointInTimeRecoveryStatus") != "ENABLED":
+        state.pitr_since = None
+        return
+    if state.pitr_since is None:
+        state.pitr_since = wall
+    description["EarliestRestorableDateTime"] = epoch_millis(state.pitr_since)
+    description["LatestRestorableDateTime"] = epoch_millis(max(state.pitr_since, wall - LATEST_RESTORABLE_LAG))

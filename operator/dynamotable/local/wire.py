@@ -7,6 +7,7 @@ import os
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -35,8 +36,11 @@ class Reply:
 
     @property
     def status_line(self) -> str:
-        reasons = {200: "OK", 400: "Bad Request", 500: "Internal Server Error"}
-        return f"{self.status} {reasons.get(self.status, 'Unknown')}"
+        try:
+            reason = HTTPStatus(self.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        return f"{self.status} {reason}"
 
     def error_code(self) -> str | None:
         if self.status < 400:
