@@ -143,12 +143,6 @@ def test_an_exhausted_budget_late_in_the_day_opens_at_midnight_utc(engine: Engin
     assert engine.live_read_capacity() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/errors.py reads billing-mode limits only as ValidationException with 'billing mode', "
-    "'pay_per_request' or 'on-demand' in the text; AWS answers LimitExceededException 'Subscriber limit exceeded: "
-    "Update to PayPerRequest mode are limited to ...', which it classifies Terminal",
-)
 def test_a_fifth_switch_to_on_demand_in_a_day_waits_for_the_window(engine: Engine, clock: Clock) -> None:
     on_demand = manifest(billingMode="PAY_PER_REQUEST")
     engine.converge(provisioned(5))

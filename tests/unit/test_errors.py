@@ -144,6 +144,27 @@ def test_ttl_hourly_limit_is_rate_limited_for_an_hour() -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "until"),
+    [
+        (
+            "Subscriber limit exceeded: Update to PayPerRequest mode are limited to 4 times in 1 day(s). Last update "
+            "at Tue Dec 01 14:15:07 UTC 2026. Next update can be made at Wed Dec 02 14:15:07 UTC 2026",
+            datetime(2026, 12, 2, 14, 15, 7, tzinfo=UTC),
+        ),
+        (
+            "Subscriber limit exceeded: Update to PayPerRequest mode are limited to once in 1 day(s). Last update at "
+            "Sat Feb 23 03:07:45 UTC 2019. Next update can be made at Sun Feb 24 03:07:45 UTC 2019",
+            datetime(2019, 2, 24, 3, 7, 45, tzinfo=UTC),
+        ),
+    ],
+)
+def test_billing_switch_limit_is_rate_limited_until_the_time_aws_names(message: str, until: datetime) -> None:
+    c = classify(client_error("LimitExceededException", message), now=NOW)
+    assert isinstance(c, RateLimited)
+    assert c.until == until
+
+
+@pytest.mark.parametrize(
     ("message", "hours"),
     [
         ("Billing mode can only be updated to PAY_PER_REQUEST 4 times within 24 hours", 1),

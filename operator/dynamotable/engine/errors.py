@@ -146,6 +146,8 @@ def _classify_client_error(exc: ClientError, operation: str | None, now: datetim
     if code == "LimitExceededException":
         if "decrease" in low:
             return RateLimited(_next_decrease(message, now), code, message)
+        if _is_billing_switch(low):  # "Update to PayPerRequest mode are limited to 4 times in 1 day(s)..." [A5]
+            return RateLimited(_next_update(message, now, BILLING_WINDOW), code, message)
         if "simultaneously" in low:
             return Retryable(DELAY_CONCURRENCY, code, message)
         if "replica" in low and "insufficient" in low:  # target region's throughput quota [TF #46228]
@@ -168,8 +170,8 @@ def _classify_validation(code: str, message: str, now: datetime) -> Classified:
         return AlreadyDone(code, message)
     limited = any(w in low for w in ("limit", "times", "exceeded", "too many", "within", "frequen"))
     if limited:
-        if "billing mode" in low or "billingmode" in low or "pay_per_request" in low or "on-demand" in low:
-            return RateLimited(now + BILLING_WINDOW, code, message)
+        if _is_billing_switch(low):
+            return RateLimited(_next_update(message, now, BILLING_WINDOW), code, message)
         if "table class" in low or "tableclass" in low:
             return RateLimited(now + TABLE_CLASS_WINDOW, code, message)
         if "sse" in low or "encryption" in low or "kms" in low:
@@ -179,8 +181,27 @@ def _classify_validation(code: str, message: str, now: datetime) -> Classified:
     return Terminal(code, message)
 
 
+def _is_billing_switch(low: str) -> bool:
+    words = ("billing mode", "billingmode", "pay_per_request", "payperrequest", "on-demand")
+    return any(w in low for w in words)
+
+
+_NEXT_UPDATE = re.compile(r"next update can be made at\s+(?P<when>.+?)\.?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _next_update(message: str, now: datetime, window: timedelta) -> datetime:
+    """When AWS allows the next billing-mode switch, from its message ("Next update can be made at Sun Feb 24
+    03:07:45 UTC 2019"); `window` from now if it does not say."""
+    found = _NEXT_UPDATE.search(message)
+    if found:
+        parsed = parse_aws_time(found.group("when"))
+        if parsed is not None:
+            return parsed
+    return now + window
+
+
 _NEXT_DECREASE = re.compile(r"next decrease can be made at\s+(?P<when>.+?)\.?\s*$", re.IGNORECASE | re.DOTALL)
-_WEEKDAY = re.compile(r"^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s*", re.IGNORECASE)
+_WEEKDAY = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+", re.IGNORECASE)
 
 
 def _next_decrease(message: str, now: datetime) -> datetime:
@@ -201,7 +222,7 @@ def parse_aws_time(text: str) -> datetime | None:
     cleaned = _WEEKDAY.sub("", text.strip().rstrip("."))
     cleaned = cleaned.replace("Coordinated Universal Time", "UTC").replace(" at ", " ")
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    for fmt in ("%B %d, %Y %I:%M:%S %p UTC", "%B %d, %Y %H:%M:%S UTC"):
+    for fmt in ("%B %d, %Y %I:%M:%S %p UTC", "%B %d, %Y %H:%M:%S UTC", "%b %d %H:%M:%S UTC %Y"):
         try:
             return datetime.strptime(cleaned, fmt).replace(tzinfo=UTC)
         except ValueError:
