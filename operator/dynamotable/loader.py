@@ -1,12 +1,17 @@
 """Reading DynamoTable manifests from files, directories and stdin for the CLI.
 
 `-f` takes files, directories (recursively, `*.yaml` / `*.yml`), multi-document YAML and `-` for stdin.
-Documents of other kinds are skipped with a note; problems with the input itself (a missing file,
-unreadable YAML, nothing to read) raise `LoadError` with a one-line message.
+YAML is read as kubectl reads it, under limits that stop hostile input early (`manifest_yaml`). A `kind: List`
+(or `DynamoTableList`) is expanded into its items like kubectl does. Documents of other kinds are skipped with
+a note; a document that was evidently meant as a DynamoTable (`kind: dynamotable`, this API group with another
+kind, a top-level YAML list of DynamoTables) is kept and fails validation naming the fix, as kubectl would
+refuse it. Problems with the input itself (a missing file, unreadable or hostile YAML, nothing to read) raise
+`LoadError` with a one-line message.
 """
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +20,13 @@ from typing import Any
 
 import yaml
 
+from dynamotable import manifest_yaml
 from dynamotable.api import spec as s
-from dynamotable.api.validation import SpecError, validate_manifest
+from dynamotable.api.validation import SpecError, metadata_errors, shown, validate_manifest
+
+_DOCUMENT = "(document)"
+_KIND_ALIASES = frozenset({s.KIND.lower(), s.PLURAL, s.SINGULAR, *s.SHORT_NAMES})
+_PROBLEM_MAX = 200
 
 
 class LoadError(Exception):
@@ -28,10 +38,17 @@ class Document:
     source: str  # file path or "<stdin>"
     index: int  # 1-based position in a multi-document file
     body: Mapping[str, Any]
+    prefix: str = ""  # "items[2]." for an item of a kind: List document
+    problems: tuple[SpecError, ...] = ()  # found while reading (duplicate keys, a list instead of a mapping)
 
     @property
     def where(self) -> str:
         return f"{self.source}:{self.index}"
+
+    @property
+    def label(self) -> str:
+        """`where`, naming the item of a List document too."""
+        return f"{self.where} {self.prefix.rstrip('.')}" if self.prefix else self.where
 
 
 @dataclass(slots=True)
@@ -55,13 +72,119 @@ def _expand(paths: Iterable[str]) -> Iterator[str]:
             raise LoadError(f"{raw}: no such file or directory")
 
 
+def _too_big(name: str, size: int | None) -> LoadError:
+    limit = manifest_yaml.MAX_BYTES
+    what = f"{size:,} bytes is" if size is not None else "the input is"
+    return LoadError(
+        f"{name}: {what} more than the {limit // (1024 * 1024)} MB ({limit:,} bytes) a manifest file may hold"
+    )
+
+
 def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
+    name = "<stdin>" if source == "-" else source
+    limit = manifest_yaml.MAX_BYTES
     try:
-        return Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(f"{source}: cannot read: {exc}") from exc
+        if source == "-":
+            data = sys.stdin.buffer.read(limit + 1)  # never more: stdin may be endless
+            if len(data) > limit:
+                raise _too_big(name, None)
+        else:
+            size = Path(source).stat().st_size
+            if size > limit:
+                raise _too_big(name, size)
+            data = Path(source).read_bytes()
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{name}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
+    except OSError as exc:
+        raise LoadError(f"{name}: cannot read: {exc}") from exc
+
+
+def _yaml_problem(name: str, exc: yaml.YAMLError) -> LoadError:
+    if isinstance(exc, manifest_yaml.YamlLimit):
+        return LoadError(f"{name}: {exc}")
+    mark = getattr(exc, "problem_mark", None)
+    at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+    problem = " ".join(str(problem).split())
+    if len(problem) > _PROBLEM_MAX:
+        problem = problem[: _PROBLEM_MAX - 1] + "…"
+    return LoadError(f"{name}: not valid YAML{at}: {problem}")
+
+
+def _close(text: str, target: str) -> bool:
+    return difflib.SequenceMatcher(None, text.lower(), target.lower()).ratio() >= 0.85
+
+
+def meant_as_dynamotable(doc: Mapping[str, Any]) -> bool:
+    """A DynamoTable, or a document that is evidently meant as one: validating it names the fix."""
+    kind, api_version = doc.get("kind"), doc.get("apiVersion")
+    group = api_version.split("/", 1)[0] if isinstance(api_version, str) else None
+    if kind == s.KIND or (group is not None and group.lower() == s.GROUP):
+        return True
+    if isinstance(kind, str):
+        if kind.lower() in _KIND_ALIASES:
+            return True
+        return _close(kind, s.KIND) and (group is None or _close(group, s.GROUP))
+    spec = doc.get("spec")
+    return kind is None and isinstance(spec, Mapping) and "hashKey" in spec
+
+
+def _skipped(doc: Mapping[str, Any]) -> str:
+    kind = doc.get("kind")
+    if kind is None:
+        return "skipped a document without kind"
+    return f"skipped {kind if isinstance(kind, str) and len(kind) <= 60 and kind.isprintable() else shown(kind)}"
+
+
+def _list_problem(items: list[Any]) -> SpecError:
+    return SpecError(
+        _DOCUMENT,
+        f"is a YAML list of {len(items)} item(s), not a Kubernetes object (a line starts with '- apiVersion'?); "
+        "remove the leading '- ' and separate manifests with ---, or wrap them in kind: List with items:",
+    )
+
+
+def _problems(duplicates: list[manifest_yaml.Duplicate], prefix: str = "") -> tuple[SpecError, ...]:
+    return tuple(
+        SpecError(
+            d.path[len(prefix) :] if prefix else d.path,
+            f"key {shown(d.key)} is given twice (lines {d.first_line} and {d.line}); kubectl refuses duplicate "
+            "keys and YAML readers would silently keep one: keep one of them",
+        )
+        for d in duplicates
+        if d.path.startswith(prefix)
+    )
+
+
+def _add(out: Loaded, name: str, parsed: manifest_yaml.ParsedDocument) -> None:
+    doc, i = parsed.data, parsed.index
+    if doc is None:
+        return
+    if isinstance(doc, list):
+        if any(isinstance(d, Mapping) and meant_as_dynamotable(d) for d in doc):
+            out.documents.append(Document(name, i, {}, problems=(_list_problem(doc),)))
+        else:
+            out.notes.append(f"{name}:{i}: skipped a YAML list (not a Kubernetes object)")
+        return
+    if not isinstance(doc, Mapping):
+        out.notes.append(f"{name}:{i}: skipped {shown(doc, 40)} (a plain value, not a Kubernetes object)")
+        return
+    kind, items = doc.get("kind"), doc.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        for n, item in enumerate(items):
+            prefix = f"items[{n}]."
+            if isinstance(item, Mapping) and meant_as_dynamotable(item):
+                out.documents.append(Document(name, i, item, prefix, _problems(parsed.duplicates, prefix)))
+            elif isinstance(item, Mapping):
+                out.notes.append(f"{name}:{i}: items[{n}]: {_skipped(item)}")
+            else:
+                out.notes.append(f"{name}:{i}: items[{n}]: skipped {shown(item, 40)} (not a Kubernetes object)")
+        return
+    if meant_as_dynamotable(doc):
+        out.documents.append(Document(name, i, doc, problems=_problems(parsed.duplicates)))
+    else:
+        out.notes.append(f"{name}:{i}: {_skipped(doc)}")
 
 
 def load(paths: Iterable[str]) -> Loaded:
@@ -72,24 +195,16 @@ def load(paths: Iterable[str]) -> Loaded:
         raise LoadError("no input: give -f with a file, a directory of *.yaml files, or - for stdin")
     for source in sources:
         name = "<stdin>" if source == "-" else source
+        text = _read(source)
         try:
-            docs = list(yaml.safe_load_all(_read(source)))
+            for parsed in manifest_yaml.read_documents(text):
+                _add(out, name, parsed)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise LoadError(f"{name}: not valid YAML{at}: {problem}") from exc
-        for i, doc in enumerate(docs, start=1):
-            if doc is None:
-                continue
-            if not isinstance(doc, dict):
-                out.notes.append(f"{name}:{i}: skipped: not a YAML mapping")
-            elif doc.get("kind") != s.KIND:
-                out.notes.append(f"{name}:{i}: skipped {doc.get('kind') or 'a document without kind'}")
-            else:
-                out.documents.append(Document(name, i, doc))
+            raise _yaml_problem(name, exc) from exc
     if not out.documents:
-        raise LoadError(f"no {s.KIND} documents found in {', '.join(sources)}")
+        why = f" ({'; '.join(out.notes[:3])}{'; …' if len(out.notes) > 3 else ''})" if out.notes else ""
+        where = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more files" if len(sources) > 3 else "")
+        raise LoadError(f"no {s.KIND} documents found in {where}{why}")
     return out
 
 
@@ -102,23 +217,36 @@ class Checked:
         return [f"{doc.where}: {err}" for doc, err in self.errors]
 
 
+def _prefixed(doc: Document, err: SpecError) -> SpecError:
+    if not doc.prefix:
+        return err
+    path = doc.prefix.rstrip(".") if err.path == _DOCUMENT else doc.prefix + err.path
+    return SpecError(path, err.message)
+
+
 def check(loaded: Loaded, *, default_region: str | None = None) -> Checked:
     """Validate every document; duplicate targets (same table in the same region) are errors too."""
     out = Checked()
     targets: dict[tuple[str, str | None], Document] = {}
     for doc in loaded.documents:
-        manifest, errors = validate_manifest(doc.body, default_region=default_region)
-        out.errors.extend((doc, e) for e in errors)
-        if manifest is None:
+        manifest, errors = validate_manifest(doc.body, default_region=default_region) if doc.body else (None, [])
+        if manifest is not None:
+            errors = metadata_errors(manifest)
+        out.errors.extend((doc, _prefixed(doc, e)) for e in (*doc.problems, *errors))
+        if manifest is None or errors or doc.problems:
             continue
         key = (manifest.table_name, manifest.spec.region or default_region)
         if key in targets:
             out.errors.append(
                 (
                     doc,
-                    SpecError(
-                        "spec.tableName",
-                        f"table {key[0]!r} is already declared by {targets[key].where}; one manifest per table",
+                    _prefixed(
+                        doc,
+                        SpecError(
+                            "spec.tableName",
+                            f"table {shown(key[0])} is already declared by {targets[key].label}; one manifest "
+                            "per table",
+                        ),
                     ),
                 )
             )

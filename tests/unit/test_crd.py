@@ -277,3 +277,13 @@ def test_include_rule(key: str) -> None:
 
 def test_crd_yaml_round_trips() -> None:
     assert yaml.safe_load(crd_yaml()) == crd()
+
+
+def test_the_committed_crd_reads_the_same_for_kubectl() -> None:
+    """kubectl reads YAML 1.1 (an unquoted N is false): the attribute type enum must arrive as S, N, B."""
+    from dynamotable.manifest_yaml import read_documents
+
+    (doc,) = [d.data for d in read_documents((ROOT / "crds" / f"{CRD_NAME}.yaml").read_text())]
+    assert doc == crd()
+    props = doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    assert props["attributes"]["items"]["properties"]["type"]["enum"] == ["S", "N", "B"]

@@ -191,7 +191,7 @@ def spec_schema() -> dict[str, Any]:
     props["ttl"]["x-kubernetes-validations"] = _rules(TTL_RULE)
     for key in ("globalSecondaryIndexes", "localSecondaryIndexes"):
         props[key]["items"]["x-kubernetes-validations"] = _rules(INCLUDE_RULE)
-    props["tags"]["maxProperties"] = s.MAX_TAGS
+    props["tags"]["maxProperties"] = s.MAX_USER_TAGS
     props["ignoreChanges"]["items"]["enum"] = list(s.IGNORABLE_PATHS)
     props["ignoreChanges"]["maxItems"] = len(s.IGNORABLE_PATHS)
     props["attributes"]["maxItems"] = 2 + 2 * s.MAX_GSIS + s.MAX_LSIS
@@ -268,5 +268,23 @@ def crd() -> dict[str, Any]:
     }
 
 
+class _KubernetesYamlDumper(yaml.SafeDumper):
+    """Quotes every string that YAML 1.1 (go-yaml v2, which kubectl and the API server read manifests with)
+    would take for a boolean: PyYAML leaves y, Y, n and N plain, and kubectl then reads the attribute type
+    enum [S, N, B] as [S, false, B]."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if value in _YAML11_BOOLEANS:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_YAML11_BOOLEANS = frozenset(
+    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
+)
+_KubernetesYamlDumper.add_representer(str, _represent_str)
+
+
 def crd_yaml() -> str:
-    return "---\n" + yaml.safe_dump(crd(), sort_keys=False, width=120)
+    return "---\n" + yaml.dump(crd(), Dumper=_KubernetesYamlDumper, sort_keys=False, width=120)

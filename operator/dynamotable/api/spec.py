@@ -8,11 +8,13 @@ the operator neither reads nor changes that part of the live table.
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 GROUP = "dynamotable.io"
 VERSION = "v1alpha1"
@@ -27,11 +29,18 @@ NAME_MIN, NAME_MAX = 3, 255
 MAX_GSIS = 20
 MAX_LSIS = 5
 MAX_PROJECTED_NON_KEY_ATTRIBUTES = 100
-MAX_TAGS = 50
+MAX_TAGS = 50  # AWS's limit per table, the ownership tag included
+MAX_USER_TAGS = MAX_TAGS - 1  # the operator adds dynamotable.io/owner
 MAX_CAPACITY_UNITS = 40_000_000  # far above any account quota; guards against typos that overflow int64
 MIN_WARM_READ_UNITS_PER_SECOND = 12_000
 MIN_WARM_WRITE_UNITS_PER_SECOND = 4_000
 PITR_MIN_DAYS, PITR_MAX_DAYS = 1, 35
+OWNER_TAG_VALUE_MAX = 256  # AWS tag values are 0-256 characters
+# Kubernetes object names (DNS-1123 subdomain) and namespaces (DNS-1123 label), as the API server checks them.
+K8S_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+K8S_NAME_MAX = 253
+K8S_NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+K8S_NAMESPACE_MAX = 63
 
 
 class AttributeType(StrEnum):
@@ -74,24 +83,48 @@ class ManagementPolicy(StrEnum):
 
 
 class Model(BaseModel):
-    """Base of every API model: camelCase on the wire, unknown fields rejected, immutable values."""
+    """Base of every API model: camelCase on the wire, unknown fields rejected, immutable values.
+
+    Strict like the CRD's structural schema: "5" is not an integer, "true" or 0 not a boolean, 5 not a string.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        strict=True,
         populate_by_name=True,
         use_enum_values=False,
         alias_generator=AliasGenerator(alias=to_camel),
     )
 
 
-CapacityUnits = Annotated[int, Field(ge=1, le=MAX_CAPACITY_UNITS)]
+def _integral_float(value: object) -> object:
+    """The API server accepts a float with no fractional part (5.0) for an integer field, and kubectl's YAML
+    reader already turns 5.0 into 5; a fractional 2.5 stays a float and strict int validation rejects it."""
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+def _ascii(value: str) -> str:
+    """pydantic-core's regex `\\d` also matches non-ASCII digits (Arabic-Indic, full-width); RE2 in the API server
+    and AWS do not. The patterns keep `\\d` as the CRD has them; this check makes pydantic agree."""
+    if not value.isascii():
+        raise PydanticCustomError("string_pattern_mismatch", "String should match pattern (ASCII only)")
+    return value
+
+
+# Enums stay lax under strict mode so that their string values ("PROVISIONED") are accepted.
+Lax = Strict(False)
+CapacityUnits = Annotated[int, Field(ge=1, le=MAX_CAPACITY_UNITS), BeforeValidator(_integral_float)]
 # -1 removes an on-demand cap (AWS UpdateTable OnDemandThroughput).
-OnDemandUnits = Annotated[int, Field(ge=-1, le=MAX_CAPACITY_UNITS)]
+OnDemandUnits = Annotated[int, Field(ge=-1, le=MAX_CAPACITY_UNITS), BeforeValidator(_integral_float)]
+WarmUnits = Annotated[int, Field(ge=1), BeforeValidator(_integral_float)]
+PitrDays = Annotated[int, Field(ge=PITR_MIN_DAYS, le=PITR_MAX_DAYS), BeforeValidator(_integral_float)]
 # Table and index names: 3-255 characters of [A-Za-z0-9_.-] (DynamoDB quotas, "Naming rules").
 ResourceName = Annotated[str, Field(min_length=NAME_MIN, max_length=NAME_MAX, pattern=NAME_PATTERN)]
-Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
-KmsKeyArn = Annotated[str, Field(pattern=r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")]
+Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$"), AfterValidator(_ascii)]
+KmsKeyArn = Annotated[
+    str, Field(pattern=r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"), AfterValidator(_ascii)
+]
 AttributeName = Annotated[str, Field(min_length=1, max_length=255)]
 
 
@@ -99,7 +132,7 @@ class Attribute(Model):
     """A key attribute: DynamoDB only accepts definitions of attributes used by a key of the table or an index."""
 
     name: AttributeName = Field(description="Attribute name.")
-    type: AttributeType = Field(description="S (string), N (number) or B (binary).")
+    type: Annotated[AttributeType, Lax] = Field(description="S (string), N (number) or B (binary).")
 
 
 class OnDemandThroughput(Model):
@@ -112,10 +145,10 @@ class OnDemandThroughput(Model):
 class WarmThroughput(Model):
     """Pre-warmed throughput (Terraform warm_throughput). Can only be increased."""
 
-    read_units_per_second: Annotated[int, Field(ge=1)] | None = Field(
+    read_units_per_second: WarmUnits | None = Field(
         default=None, description=f"Read units per second (at least {MIN_WARM_READ_UNITS_PER_SECOND})."
     )
-    write_units_per_second: Annotated[int, Field(ge=1)] | None = Field(
+    write_units_per_second: WarmUnits | None = Field(
         default=None, description=f"Write units per second (at least {MIN_WARM_WRITE_UNITS_PER_SECOND})."
     )
 
@@ -126,7 +159,7 @@ class GlobalSecondaryIndex(Model):
     name: ResourceName = Field(description="Index name, 3-255 characters of [A-Za-z0-9_.-].")
     hash_key: AttributeName = Field(description="Partition key attribute of the index.")
     range_key: AttributeName | None = Field(default=None, description="Sort key attribute of the index.")
-    projection_type: ProjectionType = Field(
+    projection_type: Annotated[ProjectionType, Lax] = Field(
         default=ProjectionType.ALL, description="ALL (default), KEYS_ONLY or INCLUDE."
     )
     non_key_attributes: list[AttributeName] = Field(
@@ -145,7 +178,7 @@ class LocalSecondaryIndex(Model):
 
     name: ResourceName = Field(description="Index name, 3-255 characters of [A-Za-z0-9_.-].")
     range_key: AttributeName = Field(description="Sort key attribute of the index.")
-    projection_type: ProjectionType = Field(
+    projection_type: Annotated[ProjectionType, Lax] = Field(
         default=ProjectionType.ALL, description="ALL (default), KEYS_ONLY or INCLUDE."
     )
     non_key_attributes: list[AttributeName] = Field(
@@ -159,7 +192,7 @@ class Stream(Model):
     """DynamoDB Streams. Changing viewType disables and re-enables the stream: it gets a new ARN."""
 
     enabled: bool = Field(default=False, description="Whether the table has a stream.")
-    view_type: StreamViewType | None = Field(
+    view_type: Annotated[StreamViewType, Lax] | None = Field(
         default=None,
         description="KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES; required when enabled.",
     )
@@ -169,7 +202,7 @@ class PointInTimeRecovery(Model):
     """Continuous backups (Terraform point_in_time_recovery)."""
 
     enabled: bool = Field(default=False, description="Whether point-in-time recovery is on.")
-    recovery_period_in_days: Annotated[int, Field(ge=PITR_MIN_DAYS, le=PITR_MAX_DAYS)] | None = Field(
+    recovery_period_in_days: PitrDays | None = Field(
         default=None, description="Recovery window, 1-35 days (AWS default 35)."
     )
 
@@ -239,7 +272,7 @@ class DynamoTableSpec(Model):
         default=None,
         description="AWS region; defaults to the operator's region. Immutable.",
     )
-    billing_mode: BillingMode = Field(
+    billing_mode: Annotated[BillingMode, Lax] = Field(
         default=BillingMode.PAY_PER_REQUEST, description="PAY_PER_REQUEST (default) or PROVISIONED."
     )
     read_capacity: CapacityUnits | None = Field(default=None, description="Read capacity units (PROVISIONED).")
@@ -269,18 +302,20 @@ class DynamoTableSpec(Model):
         default=None, description="Encryption at rest; absent = not managed (AWS owned key at create)."
     )
     ttl: Ttl | None = Field(default=None, description="Time to live; absent = not managed.")
-    table_class: TableClass | None = Field(default=None, description="STANDARD or STANDARD_INFREQUENT_ACCESS.")
+    table_class: Annotated[TableClass, Lax] | None = Field(
+        default=None, description="STANDARD or STANDARD_INFREQUENT_ACCESS."
+    )
     deletion_protection: bool | None = Field(default=None, description="Deletion protection on the table.")
     replicas: list[Replica] | None = Field(
         default=None,
         description="Replica regions (global table). Absent = replicas not managed; [] = no replicas.",
     )
     tags: dict[str, str] | None = Field(default=None, description="Tags; absent = not managed.")
-    deletion_policy: DeletionPolicy = Field(
+    deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,
         description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted.",
     )
-    management_policy: ManagementPolicy = Field(
+    management_policy: Annotated[ManagementPolicy, Lax] = Field(
         default=ManagementPolicy.APPLY,
         description="Apply (default): converge the table. Plan: observe and publish the plan, never change.",
     )
@@ -291,18 +326,36 @@ class DynamoTableSpec(Model):
     )
 
 
+OWNER_TAG_HASH_CHARS = 16
+
+
 def owner_tag_value(namespace: str, name: str, cluster_id: str | None = None) -> str:
-    """Value of the `dynamotable.io/owner` tag; the cluster id keeps clusters sharing an account apart."""
-    base = f"{namespace}/{name}"
-    return f"{cluster_id}:{base}" if cluster_id else base
+    """Value of the `dynamotable.io/owner` tag; the cluster id keeps clusters sharing an account apart.
+
+    The full form is `<namespace>/<name>`, or `<cluster-id>:<namespace>/<name>` with a cluster id. AWS caps a
+    tag value at 256 characters, and a namespace (63) plus a name (253) can exceed that. Such a value is
+    shortened to `[<cluster-id>:]<namespace>/<name-prefix>~<hash>`: the cluster id and namespace are kept
+    whole (IAM conditions match `<cluster-id>:*`), `<hash>` is the first 16 hex digits of the SHA-256 of the
+    full form, and the name prefix is as long as fits 256 characters (at least 46 characters with a valid
+    namespace and cluster id). Kubernetes names cannot contain `~`, so a shortened value never equals a full
+    one; the hash keeps different long names apart, and the same inputs always give the same value.
+    """
+    head = f"{cluster_id}:{namespace}/" if cluster_id else f"{namespace}/"
+    full = head + name
+    if len(full) <= OWNER_TAG_VALUE_MAX:
+        return full
+    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:OWNER_TAG_HASH_CHARS]
+    room = OWNER_TAG_VALUE_MAX - len(digest) - 1
+    keep = head + name[: max(room - len(head), 0)] if len(head) < room else full[:room]
+    return f"{keep}~{digest}"
 
 
 class ObjectMeta(BaseModel):
     """The parts of Kubernetes metadata we read; everything else is kept as given."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
-    name: str = Field(min_length=1, max_length=253)
+    name: str = Field(min_length=1, max_length=K8S_NAME_MAX)
     namespace: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
@@ -311,7 +364,7 @@ class ObjectMeta(BaseModel):
 class DynamoTable(BaseModel):
     """A whole DynamoTable manifest (apiVersion, kind, metadata, spec). Status is not read from manifests."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     apiVersion: str = Field(pattern=rf"^{GROUP.replace('.', '[.]')}/{VERSION}$")
     kind: str = Field(pattern=rf"^{KIND}$")
@@ -329,8 +382,8 @@ class DynamoTable(BaseModel):
 
     @property
     def owner_id(self) -> str:
-        """Value of the ownership tag: `<namespace>/<name>`."""
-        return f"{self.namespace}/{self.metadata.name}"
+        """Value of the ownership tag: `<namespace>/<name>` (shortened when too long, see owner_tag_value)."""
+        return owner_tag_value(self.namespace, self.metadata.name)
 
     def owner_for(self, cluster_id: str | None) -> str:
         """The ownership tag an operator with `cluster_id` writes: `<cluster-id>:<namespace>/<name>`."""

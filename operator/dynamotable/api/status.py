@@ -42,11 +42,17 @@ class Reason(StrEnum):
     TABLE_MISSING = "TableMissing"
 
 
+class StatusModel(Model):
+    """Status is written by the operator and read back as JSON: enums arrive as their strings."""
+
+    model_config = ConfigDict(strict=False)
+
+
 def now_rfc3339() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class Condition(Model):
+class Condition(StatusModel):
     type: ConditionType
     status: ConditionStatus
     reason: Reason
@@ -55,24 +61,31 @@ class Condition(Model):
     last_transition_time: str = Field(default_factory=now_rfc3339)
 
 
-class ReplicaStatus(Model):
+class ReplicaStatus(StatusModel):
     region: str
     status: str
 
 
-class DriftEntry(Model):
+class DriftEntry(StatusModel):
     field: str
     desired: str
     live: str
     at: str = Field(default_factory=now_rfc3339)
 
 
-class TerraformStatus(Model):
+class TerraformStatus(StatusModel):
+    """What the `<name>-terraform` ConfigMap holds. in_sync: it is the Terraform of the spec as applied and live
+    (Ready); False while the spec is refused, blocked or still being applied: the ConfigMap then keeps the last
+    converged rendering (marked at the top of main.tf), and `reason` is the Ready reason. sha256: of what was
+    written; None when nothing was (no converged rendering yet)."""
+
     config_map: str
-    sha256: str
+    sha256: str | None = None
+    in_sync: bool = True
+    reason: str | None = None
 
 
-class DynamoTableStatus(Model):
+class DynamoTableStatus(StatusModel):
     """What `.status` holds. Every field is optional: the operator fills what it knows."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -2,13 +2,18 @@
 
 `validate_manifest` never raises on bad input: it returns every error at once, each naming the field path,
 the bad value and the fix. Shape errors from pydantic (types, enums, ranges, unknown fields) are translated
-into the same form, so a user sees one consistent list.
+into the same form, so a user sees one consistent list. A manifest is judged as the API server judges it
+(nulls pruned, strict types) and as AWS would (names, tags, KMS partitions); a value is never quoted at more
+than about 100 characters (`shown`).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import reprlib
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -19,10 +24,24 @@ from pydantic import BaseModel, ValidationError
 from dynamotable.api import spec as s
 
 TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
-# Letters, numbers and whitespace in any language, and + - = . _ : / @ (DynamoDB tagging restrictions).
-TAG_PATTERN = re.compile(r"^[\w\s+\-=._:/@]*$", re.UNICODE)
+# AWS tag characters: letters, numbers and separators of any script (\p{L} \p{N} \p{Z}), and _ . : / = + - @.
+TAG_SPECIAL_CHARACTERS = frozenset("_.:/=+-@")
 RESERVED_TAG_PREFIXES = ("aws:", "dynamotable.io/")
 OWNER_TAG = "dynamotable.io/owner"
+# The cluster id is the `<cluster-id>:` head of the ownership tag value and is matched as `<cluster-id>:*` in
+# IAM conditions: tag-value characters without ':' (nor * or ?), short enough to leave room for the rest.
+CLUSTER_ID_MAX = 128
+CLUSTER_ID_PATTERN = re.compile(rf"[A-Za-z0-9+=._/\-]{{1,{CLUSTER_ID_MAX}}}", re.ASCII)
+NAME_RE = re.compile(s.NAME_PATTERN, re.ASCII)
+# Label and annotation keys: an optional DNS-1123 subdomain prefix and '/', then a name of at most 63
+# characters; label values: at most 63 of the same characters (Kubernetes' qualified-name rules).
+QUALIFIED_NAME_RE = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
+K8S_NAME_RE = re.compile(s.K8S_NAME_PATTERN, re.ASCII)
+K8S_NAMESPACE_RE = re.compile(s.K8S_NAMESPACE_PATTERN, re.ASCII)
+QUALIFIED_NAME_MAX = 63
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+SHOWN_MAX = 100  # longest quotation of a user's value in a message
+PATH_KEY_KEEP = 60  # characters of an over-long map key kept in a field path
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +63,90 @@ class InvalidSpec(Exception):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+# ---------------------------------------------------------------------------------- quoting values
+
+
+def _short_repr() -> reprlib.Repr:
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxset = 2, 4, 4, 4, 4
+    r.maxstring, r.maxother, r.maxlong = 40, 40, 40
+    return r
+
+
+_REPR = _short_repr()
+
+
+def shown(value: Any, limit: int = SHOWN_MAX) -> str:
+    """`value` as a message quotes it: YAML's true/false/null, strings in quotes, never much over `limit`
+    characters (a longer value is cut with an ellipsis and its length given), bounded for any size or depth."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = repr(value)
+        if len(text) <= limit:
+            return text
+        keep = limit - 10
+        while True:
+            text = repr(value[:keep] + "…")
+            if len(text) <= limit - 8 or keep <= 1:
+                return f"{text} ({len(value):,} characters)"
+            keep = max(1, keep - (len(text) - (limit - 8)))
+    if isinstance(value, int):
+        if value.bit_length() > 200:
+            return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+        text = str(value)
+    else:
+        try:
+            text = _REPR.repr(value)
+        except ValueError:  # an int beyond Python's printable digit limit, deep inside a container
+            text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if isinstance(value, (list, dict)) and len(value) > _REPR.maxlist:
+        text += f" ({len(value):,} {'items' if isinstance(value, list) else 'keys'})"
+    return text
+
+
+def path_key(key: str) -> str:
+    """A map key as a field path writes it, `['team']`: quoted, cut after 60 characters, without spaces added."""
+    text = repr(key)
+    return f"[{text if len(text) <= SHOWN_MAX else repr(key[:PATH_KEY_KEEP] + '…')}]"
+
+
+def bare(value: str) -> str:
+    """A name as a message prints it without quotes (a region), unless it is long or unprintable."""
+    return value if len(value) <= SHOWN_MAX and value.isprintable() else shown(value)
+
+
+def kind_of(value: Any) -> str:
+    """The YAML word for what a value is: 'a string', 'a boolean', 'a list', ..."""
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+# ------------------------------------------------------------------------------------------ entry points
+
+
 def validate_manifest(
     doc: Mapping[str, Any], *, default_region: str | None = None
 ) -> tuple[s.DynamoTable | None, list[SpecError]]:
     """Parse and check one manifest. Returns the model when there are no errors, else None and the errors."""
+    doc = without_nulls(doc)
     try:
         manifest = s.DynamoTable.model_validate(doc, by_alias=True, by_name=False)
     except ValidationError as exc:
@@ -66,6 +165,58 @@ def parse_manifest(doc: Mapping[str, Any], *, default_region: str | None = None)
 def check_spec(manifest: s.DynamoTable, *, default_region: str | None = None) -> Iterator[SpecError]:
     for rule in RULES:
         yield from rule(manifest, default_region)
+
+
+def without_nulls(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """`doc` as plain dicts and lists, with every mapping entry whose value is null removed from metadata and
+    spec, as the API server prunes them before defaulting (no field of the CRD is nullable): `billingMode:`
+    with no value means the default, `hashKey:` with no value means a missing hashKey. Any Mapping (a kopf
+    body) becomes a dict, so strict validation judges the values, not the container class. Shared (aliased)
+    parts stay shared."""
+    # id -> (original, copy): holding the original keeps its id from being reused by another object (a
+    # Mapping may hand out a fresh view on every access).
+    memo: dict[int, tuple[Any, Any]] = {}
+
+    def plain(value: Any, prune: bool) -> Any:
+        if isinstance(value, Mapping):
+            if id(value) not in memo:
+                memo[id(value)] = (value, {k: plain(v, prune) for k, v in value.items() if not (prune and v is None)})
+            return memo[id(value)][1]
+        if isinstance(value, (list, tuple)):
+            if id(value) not in memo:
+                memo[id(value)] = (value, [plain(v, prune) for v in value])
+            return memo[id(value)][1]
+        return value
+
+    return {k: plain(v, k in ("metadata", "spec")) for k, v in doc.items() if v is not None}
+
+
+def validate_cluster_id(value: object) -> str | None:
+    """Why `value` cannot be an operator's cluster id, or None when it can. The CLI's --cluster-id and the
+    operator's DYNAMOTABLE_CLUSTER_ID call this before writing any ownership tag."""
+    if isinstance(value, str) and CLUSTER_ID_PATTERN.fullmatch(value):
+        return None
+    length = f" ({len(value)} characters)" if isinstance(value, str) and len(value) > CLUSTER_ID_MAX else ""
+    return (
+        f"cluster id {shown(value)}{length} is not valid: use 1-{CLUSTER_ID_MAX} characters of A-Z a-z 0-9 "
+        "+ = . _ / - (AWS tag-value characters; no ':', which separates it from <namespace>/<name> in the "
+        f"{OWNER_TAG} tag)"
+    )
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region, as it appears in ARNs (arn:<partition>:...)."""
+    for prefix, partition in (
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+    ):
+        if region.startswith(prefix):
+            return partition
+    return "aws"
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -91,10 +242,10 @@ def _key_uses(spec: s.DynamoTableSpec) -> list[tuple[str, str]]:
 def rule_table_name(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
     if m.spec.table_name is None:
         name = m.metadata.name
-        if not (s.NAME_MIN <= len(name) <= s.NAME_MAX and re.match(s.NAME_PATTERN, name)):
+        if not (s.NAME_MIN <= len(name) <= s.NAME_MAX and NAME_RE.fullmatch(name)):
             yield SpecError(
                 "spec.tableName",
-                f"defaults to metadata.name {name!r}, which is not a valid table name "
+                f"defaults to metadata.name {shown(name)}, which is not a valid table name "
                 f"({s.NAME_MIN}-{s.NAME_MAX} characters of A-Z a-z 0-9 _ . -); set spec.tableName",
             )
 
@@ -105,8 +256,8 @@ def rule_key_attributes_defined(m: s.DynamoTable, _: str | None) -> Iterator[Spe
         if name not in defined:
             yield SpecError(
                 path,
-                f"key attribute {name!r} is not defined in spec.attributes; "
-                f"add {{name: {name}, type: S|N|B}} to spec.attributes",
+                f"key attribute {shown(name)} is not defined in spec.attributes; "
+                f"add {{name: {shown(name)}, type: S|N|B}} to spec.attributes",
             )
 
 
@@ -116,7 +267,7 @@ def rule_attributes_used(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]
         if attr.name not in used:
             yield SpecError(
                 f"spec.attributes[{i}]",
-                f"attribute {attr.name!r} is not a key of the table or of any index, and DynamoDB rejects "
+                f"attribute {shown(attr.name)} is not a key of the table or of any index, and DynamoDB rejects "
                 "unused attribute definitions; remove it (non-key attributes need no definition)",
             )
 
@@ -127,7 +278,7 @@ def rule_attributes_unique(m: s.DynamoTable, _: str | None) -> Iterator[SpecErro
         if attr.name in seen:
             yield SpecError(
                 f"spec.attributes[{i}]",
-                f"attribute {attr.name!r} is already defined at spec.attributes[{seen[attr.name]}]; "
+                f"attribute {shown(attr.name)} is already defined at spec.attributes[{seen[attr.name]}]; "
                 "define each attribute once",
             )
         else:
@@ -138,19 +289,19 @@ def rule_distinct_keys(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
     if m.spec.range_key is not None and m.spec.range_key == m.spec.hash_key:
         yield SpecError(
             "spec.rangeKey",
-            f"{m.spec.range_key!r} is also the hashKey; the sort key must be another attribute, or omit it",
+            f"{shown(m.spec.range_key)} is also the hashKey; the sort key must be another attribute, or omit it",
         )
     for i, gsi in enumerate(m.spec.global_secondary_indexes):
         if gsi.range_key is not None and gsi.range_key == gsi.hash_key:
             yield SpecError(
                 f"spec.globalSecondaryIndexes[{i}].rangeKey",
-                f"{gsi.range_key!r} is also the index's hashKey; use another attribute or omit rangeKey",
+                f"{shown(gsi.range_key)} is also the index's hashKey; use another attribute or omit rangeKey",
             )
     for i, lsi in enumerate(m.spec.local_secondary_indexes):
         if lsi.range_key == m.spec.hash_key:
             yield SpecError(
                 f"spec.localSecondaryIndexes[{i}].rangeKey",
-                f"{lsi.range_key!r} is the table's hashKey; a local index sorts by another attribute",
+                f"{shown(lsi.range_key)} is the table's hashKey; a local index sorts by another attribute",
             )
 
 
@@ -171,7 +322,7 @@ def rule_index_names_unique(m: s.DynamoTable, _: str | None) -> Iterator[SpecErr
         if name in first:
             yield SpecError(
                 f"{path}.name",
-                f"index name {name!r} is already used by {first[name]}; index names must be unique per table",
+                f"index name {shown(name)} is already used by {first[name]}; index names must be unique per table",
             )
         else:
             first[name] = path
@@ -191,20 +342,21 @@ def rule_projection(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
         if idx.projection_type == s.ProjectionType.INCLUDE and not idx.non_key_attributes:
             yield SpecError(
                 f"{path}.nonKeyAttributes",
-                f"index {idx.name!r} has projectionType INCLUDE but no nonKeyAttributes; list the attributes "
+                f"index {shown(idx.name)} has projectionType INCLUDE but no nonKeyAttributes; list the attributes "
                 "to project, or use KEYS_ONLY",
             )
         if idx.projection_type != s.ProjectionType.INCLUDE and idx.non_key_attributes:
             yield SpecError(
                 f"{path}.nonKeyAttributes",
-                f"index {idx.name!r} has projectionType {idx.projection_type.value}, which projects a fixed set "
+                f"index {shown(idx.name)} has projectionType {idx.projection_type.value}, which projects a fixed set "
                 "of attributes; remove nonKeyAttributes or set projectionType INCLUDE",
             )
         dupes = sorted(n for n, c in Counter(idx.non_key_attributes).items() if c > 1)
         if dupes:
             yield SpecError(
                 f"{path}.nonKeyAttributes",
-                f"{', '.join(dupes)} listed more than once; list each attribute once",
+                f"{', '.join(shown(d) for d in dupes[:5])}{' and more' if len(dupes) > 5 else ''} listed more "
+                "than once; list each attribute once",
             )
 
 
@@ -233,7 +385,7 @@ def rule_billing_capacity(m: s.DynamoTable, _: str | None) -> Iterator[SpecError
                 if value is None:
                     yield SpecError(
                         f"spec.globalSecondaryIndexes[{i}].{field}",
-                        f"index {gsi.name!r} needs {field} because the table is PROVISIONED; set it (at least 1)",
+                        f"index {shown(gsi.name)} needs {field} because the table is PROVISIONED; set it (at least 1)",
                     )
         if spec.on_demand_throughput is not None:
             yield SpecError(
@@ -260,7 +412,7 @@ def rule_billing_capacity(m: s.DynamoTable, _: str | None) -> Iterator[SpecError
                 if value is not None:
                     yield SpecError(
                         f"spec.globalSecondaryIndexes[{i}].{field}",
-                        f"{field}={value} on index {gsi.name!r} is not allowed with billingMode "
+                        f"{field}={value} on index {shown(gsi.name)} is not allowed with billingMode "
                         "PAY_PER_REQUEST; remove it or set billingMode PROVISIONED",
                     )
 
@@ -350,6 +502,14 @@ def _kms_region(arn: str) -> str:
     return arn.split(":")[3]
 
 
+def _kms_keys(spec: s.DynamoTableSpec) -> Iterator[tuple[str, str]]:
+    if spec.server_side_encryption is not None and spec.server_side_encryption.kms_key_arn is not None:
+        yield "spec.serverSideEncryption.kmsKeyArn", spec.server_side_encryption.kms_key_arn
+    for i, rep in enumerate(spec.replicas or []):
+        if rep.kms_key_arn is not None:
+            yield f"spec.replicas[{i}].kmsKeyArn", rep.kms_key_arn
+
+
 def rule_sse(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
     sse = m.spec.server_side_encryption
     if sse is None or sse.kms_key_arn is None:
@@ -364,21 +524,35 @@ def rule_sse(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError
     if region and _kms_region(sse.kms_key_arn) != region:
         yield SpecError(
             "spec.serverSideEncryption.kmsKeyArn",
-            f"key {sse.kms_key_arn} is in region {_kms_region(sse.kms_key_arn)} but the table is in {region}; "
-            "DynamoDB needs a key in the table's region",
+            f"key {shown(sse.kms_key_arn)} is in region {bare(_kms_region(sse.kms_key_arn))} but the table is "
+            f"in {bare(region)}; DynamoDB needs a key in the table's region",
         )
+
+
+def rule_kms_partition(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """An ARN's partition follows from its region: arn:aws-cn only for cn-*, arn:aws-us-gov for us-gov-*, ..."""
+    for path, arn in _kms_keys(m.spec):
+        partition, region = arn.split(":")[1], _kms_region(arn)
+        expected = partition_of(region)
+        if partition != expected:
+            fixed = ":".join(["arn", expected, *arn.split(":")[2:]])
+            yield SpecError(
+                path,
+                f"key {shown(arn)} names partition {shown(partition)}, but region {bare(region)} is in "
+                f"partition {expected!r}; write {shown(fixed)}",
+            )
 
 
 def rule_replicas(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
     spec = m.spec
     if not spec.replicas:
         return
-    stream = spec.stream
-    if stream is None or not stream.enabled or stream.view_type != s.StreamViewType.NEW_AND_OLD_IMAGES:
+    if spec.stream is not None and not spec.stream.enabled:
+        # Global tables replicate through a stream of any view type; with none AWS enables NEW_AND_OLD_IMAGES.
         yield SpecError(
             "spec.stream",
-            "replicas need a stream with viewType NEW_AND_OLD_IMAGES (global tables replicate through it); "
-            "set stream: {enabled: true, viewType: NEW_AND_OLD_IMAGES}",
+            "replicas need a stream, and this spec disables it; AWS enables one (NEW_AND_OLD_IMAGES) itself "
+            "when the table has none: remove stream, or enable it (any viewType)",
         )
     if spec.billing_mode == s.BillingMode.PROVISIONED and "writeCapacity" not in spec.ignore_changes:
         yield SpecError(
@@ -395,46 +569,62 @@ def rule_replicas(m: s.DynamoTable, default_region: str | None) -> Iterator[Spec
         if rep.region in seen:
             yield SpecError(
                 f"{path}.region",
-                f"region {rep.region} is already a replica at spec.replicas[{seen[rep.region]}]",
+                f"region {bare(rep.region)} is already a replica at spec.replicas[{seen[rep.region]}]",
             )
         seen.setdefault(rep.region, i)
         if own is not None and rep.region == own:
             yield SpecError(
                 f"{path}.region",
-                f"{rep.region} is the table's own region; list only the other regions to replicate to",
+                f"{bare(rep.region)} is the table's own region; list only the other regions to replicate to",
+            )
+        if own is not None and partition_of(rep.region) != partition_of(own):
+            yield SpecError(
+                f"{path}.region",
+                f"{bare(rep.region)} is in partition {partition_of(rep.region)!r} and the table's region "
+                f"{bare(own)} in {partition_of(own)!r}; a global table stays within one partition: pick a "
+                f"region of {partition_of(own)!r}",
             )
         if rep.kms_key_arn is not None and _kms_region(rep.kms_key_arn) != rep.region:
             yield SpecError(
                 f"{path}.kmsKeyArn",
-                f"key {rep.kms_key_arn} is in {_kms_region(rep.kms_key_arn)}; a replica needs a key in its own "
-                f"region {rep.region}",
+                f"key {shown(rep.kms_key_arn)} is in {bare(_kms_region(rep.kms_key_arn))}; a replica needs a "
+                f"key in its own region {bare(rep.region)}",
             )
         if table_cmk and rep.kms_key_arn is None:
             yield SpecError(
                 f"{path}.kmsKeyArn",
                 "the table uses a customer managed KMS key, so DynamoDB needs a key for each replica; set the "
-                f"ARN of a key in {rep.region}",
+                f"ARN of a key in {bare(rep.region)}",
             )
+
+
+def is_tag_character(c: str) -> bool:
+    return c in TAG_SPECIAL_CHARACTERS or unicodedata.category(c)[0] in "LNZ"
 
 
 def rule_tags(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
     tags = m.spec.tags
     if not tags:
         return
-    if len(tags) > s.MAX_TAGS:
-        yield SpecError("spec.tags", f"{len(tags)} tags; DynamoDB allows at most {s.MAX_TAGS} per table")
+    if len(tags) > s.MAX_USER_TAGS:
+        yield SpecError(
+            "spec.tags",
+            f"{len(tags)} tags; at most {s.MAX_USER_TAGS} are allowed (DynamoDB allows {s.MAX_TAGS} per table "
+            f"and the operator adds {OWNER_TAG}); remove {len(tags) - s.MAX_USER_TAGS}",
+        )
     for key, value in tags.items():
-        path = f"spec.tags[{key!r}]"
+        path = f"spec.tags{path_key(key)}"
         if not 1 <= len(key) <= TAG_KEY_MAX:
             yield SpecError(path, f"tag key is {len(key)} characters; keys are 1-{TAG_KEY_MAX} characters")
         if len(value) > TAG_VALUE_MAX:
             yield SpecError(path, f"tag value is {len(value)} characters; values are 0-{TAG_VALUE_MAX} characters")
         for part, text in (("key", key), ("value", value)):
-            if not TAG_PATTERN.match(text):
-                bad = "".join(sorted({c for c in text if not TAG_PATTERN.match(c)}))
+            bad = sorted({c for c in text if not is_tag_character(c)})
+            if bad:
+                listed = "".join(bad[:10]) + ("…" if len(bad) > 10 else "")
                 yield SpecError(
                     path,
-                    f"tag {part} {text!r} has characters DynamoDB does not allow ({bad!r}); use letters, "
+                    f"tag {part} {shown(text)} has characters DynamoDB does not allow ({listed!r}); use letters, "
                     "digits, spaces and + - = . _ : / @",
                 )
         for prefix in RESERVED_TAG_PREFIXES:
@@ -446,6 +636,71 @@ def rule_tags(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
                 )
 
 
+# ---------------------------------------------------------------- Kubernetes metadata of a manifest file
+# The API server checks these before any of our code sees an object, so the operator never needs them;
+# `dynamotable validate|plan|apply -f` reads files no API server has seen and runs them (metadata_errors).
+
+
+def rule_metadata_name(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """metadata.name is a DNS-1123 subdomain: at most 253 of a-z 0-9 - . , alphanumeric at both ends."""
+    name = m.metadata.name
+    if not (len(name) <= s.K8S_NAME_MAX and K8S_NAME_RE.fullmatch(name)):
+        yield SpecError("metadata.name", f"{shown(name)} {_pattern_hint('metadata.name', '', name)}")
+
+
+def rule_metadata_namespace(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """metadata.namespace, when given, is a DNS-1123 label: at most 63 of a-z 0-9 -, alphanumeric at both ends."""
+    namespace = m.metadata.namespace
+    if namespace is not None and not (len(namespace) <= s.K8S_NAMESPACE_MAX and K8S_NAMESPACE_RE.fullmatch(namespace)):
+        yield SpecError(
+            "metadata.namespace", f"{shown(namespace)} {_pattern_hint('metadata.namespace', '', namespace)}"
+        )
+
+
+def _qualified_key_problem(key: str) -> str | None:
+    prefix, slash, name = key.rpartition("/")
+    if slash and not (len(prefix) <= s.K8S_NAME_MAX and K8S_NAME_RE.fullmatch(prefix)):
+        return "its prefix (before '/') must be a DNS subdomain: lowercase a-z 0-9 - . , at most 253 characters"
+    if not (len(name) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(name)):
+        return (
+            f"its name must be 1-{QUALIFIED_NAME_MAX} characters of A-Z a-z 0-9 - _ . , starting and ending "
+            "with a letter or digit"
+        )
+    return None
+
+
+def rule_metadata_labels(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """Label keys and values as the API server checks them (qualified names; values at most 63 characters)."""
+    for key, value in m.metadata.labels.items():
+        path = f"metadata.labels{path_key(key)}"
+        problem = _qualified_key_problem(key)
+        if problem:
+            yield SpecError(path, f"label key {shown(key)} is not valid: {problem}")
+        if value and not (len(value) <= QUALIFIED_NAME_MAX and QUALIFIED_NAME_RE.fullmatch(value)):
+            yield SpecError(
+                path,
+                f"label value {shown(value)} is not valid: use at most {QUALIFIED_NAME_MAX} characters of "
+                "A-Z a-z 0-9 - _ . , starting and ending with a letter or digit (or leave it empty)",
+            )
+
+
+def rule_metadata_annotations(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """Annotation keys are qualified names; all annotations together hold at most 256 KiB."""
+    total = 0
+    for key, value in m.metadata.annotations.items():
+        total += len(key.encode()) + len(value.encode())
+        problem = _qualified_key_problem(key)
+        if problem:
+            yield SpecError(
+                f"metadata.annotations{path_key(key)}", f"annotation key {shown(key)} is not valid: {problem}"
+            )
+    if total > ANNOTATIONS_MAX_BYTES:
+        yield SpecError(
+            "metadata.annotations",
+            f"annotations hold {total:,} bytes; Kubernetes allows at most {ANNOTATIONS_MAX_BYTES:,} in total",
+        )
+
+
 def rule_ignore_changes(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
     seen: set[str] = set()
     for i, path in enumerate(m.spec.ignore_changes):
@@ -454,11 +709,24 @@ def rule_ignore_changes(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
             hint = f"did you mean {close[0]!r}? " if close else ""
             yield SpecError(
                 f"spec.ignoreChanges[{i}]",
-                f"{path!r} cannot be ignored; {hint}allowed: {', '.join(s.IGNORABLE_PATHS)}",
+                f"{shown(path)} cannot be ignored; {hint}allowed: {', '.join(s.IGNORABLE_PATHS)}",
             )
         elif path in seen:
-            yield SpecError(f"spec.ignoreChanges[{i}]", f"{path!r} is listed twice; list it once")
+            yield SpecError(f"spec.ignoreChanges[{i}]", f"{shown(path)} is listed twice; list it once")
         seen.add(path)
+
+
+METADATA_RULES: tuple[Rule, ...] = (
+    rule_metadata_name,
+    rule_metadata_namespace,
+    rule_metadata_labels,
+    rule_metadata_annotations,
+)
+
+
+def metadata_errors(manifest: s.DynamoTable) -> list[SpecError]:
+    """What the API server would refuse in the metadata of a manifest read from a file."""
+    return [e for rule in METADATA_RULES for e in rule(manifest, None)]
 
 
 RULES: tuple[Rule, ...] = (
@@ -478,6 +746,7 @@ RULES: tuple[Rule, ...] = (
     rule_pitr,
     rule_ttl,
     rule_sse,
+    rule_kms_partition,
     rule_replicas,
     rule_tags,
     rule_ignore_changes,
@@ -486,15 +755,24 @@ RULES: tuple[Rule, ...] = (
 
 # ----------------------------------------------------------------------- pydantic error translation
 
+_DOCUMENT = "(document)"
+_PATH_PART_MAX = 60
+
+
+_FREE_FORM_MAPS = ("spec.tags", "metadata.labels", "metadata.annotations")
+
 
 def _loc_to_path(loc: tuple[int | str, ...]) -> str:
+    """`spec.globalSecondaryIndexes[0].name`; keys of free-form maps and odd keys as `spec.tags['a b']`."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif out in _FREE_FORM_MAPS or len(part) > _PATH_PART_MAX or not part.isidentifier() or not part.isascii():
+            out += path_key(part)
         else:
             out += ("." if out else "") + part
-    return out or "(document)"
+    return out or _DOCUMENT
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
@@ -533,6 +811,62 @@ def _input_at(doc: Mapping[str, Any], loc: tuple[int | str, ...]) -> Any:
     return cur
 
 
+_RANGE_WORDS = {
+    "greater_than_equal": "at least",
+    "greater_than": "more than",
+    "less_than_equal": "at most",
+    "less_than": "less than",
+}
+_INTEGER_TEXT = re.compile(r"[-+]?[0-9]+", re.ASCII)
+_BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
+
+
+def _yaml_boolean_hint(value: bool) -> str:
+    words = "yes, on, y or true" if value else "no, off, n or false"
+    return f"kubectl (YAML 1.1) reads an unquoted {words} as {shown(value)}"
+
+
+def _type_message(kind: str, value: Any, path: str) -> str | None:
+    """Messages for strict type errors: what the value is, what the field needs, how to write it."""
+    what = f"{shown(value)} is {kind_of(value)}"
+    if kind == "int_type":
+        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+            return f"{what}, not a number; write it without quotes: {value.strip()}"
+        if isinstance(value, float) and math.isfinite(value):
+            return f"{what} with a fraction; use a whole number"
+        return f"{what}; use a whole number"
+    if kind == "bool_type":
+        if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
+            return f"{what}, not a boolean; write true or false without quotes"
+        return f"{what}; use true or false"
+    if kind == "string_type":
+        if isinstance(value, bool):
+            return f"{what}, not a string: {_yaml_boolean_hint(value)}; put the value in quotes"
+        if isinstance(value, (int, float)):
+            return f"{what}, not a string; put it in quotes as written (e.g. '{value}')"
+        return f"{what}; use a single string"
+    if kind == "list_type":
+        return f"{what}; {path} is a list: write each item on its own line starting with '- '"
+    if kind in ("dict_type", "model_type", "model_attributes_type") and not isinstance(value, Mapping):
+        if path.endswith("tags") and isinstance(value, list):
+            return f"{what}; tags is a mapping of key: value (e.g. tags: {{team: shop}}), not a list of pairs"
+        return f"{what}; use a mapping (key: value lines)"
+    return None
+
+
+def _enum_message(value: Any, expected: str) -> str:
+    members = re.findall(r"'([^']*)'", expected)
+    if isinstance(value, bool):
+        letter = next((m for m in members if m.lower() in _BOOLEAN_WORDS), None)
+        fix = f" (write {letter!r} in quotes)" if letter else ""
+        return f"{shown(value)} is a boolean, not one of {expected}: {_yaml_boolean_hint(value)}; quote the value{fix}"
+    hint = ""
+    if isinstance(value, str):
+        close = [m for m in members if m.lower() == value.lower()] or difflib.get_close_matches(value, members, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{shown(value)} is not allowed; {hint}use one of {expected}"
+
+
 def _translate(err: Mapping[str, Any], doc: Mapping[str, Any]) -> SpecError:
     loc = tuple(err["loc"])
     # pydantic puts union/constraint tags into loc (e.g. 'constrained-int'); keep real path parts only.
@@ -542,7 +876,11 @@ def _translate(err: Mapping[str, Any], doc: Mapping[str, Any]) -> SpecError:
     ctx = err.get("ctx") or {}
     value = _input_at(doc, loc)
     if kind == "missing":
-        return SpecError(path, "required field is missing; add it")
+        example = {"apiVersion": s.API_VERSION, "kind": s.KIND}.get(path)
+        return SpecError(
+            path,
+            f"required field is missing; add {path}: {example}" if example else "required field is missing; add it",
+        )
     if kind == "extra_forbidden":
         model = _model_at(loc)
         allowed = sorted((f.alias or n) for n, f in model.model_fields.items()) if model else []
@@ -550,41 +888,62 @@ def _translate(err: Mapping[str, Any], doc: Mapping[str, Any]) -> SpecError:
         hint = f"did you mean {close[0]!r}? " if close else ""
         return SpecError(path, f"unknown field; {hint}remove it (allowed here: {', '.join(allowed)})")
     if kind == "enum":
-        return SpecError(path, f"{value!r} is not allowed; use one of {ctx.get('expected', '')}")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return SpecError(path, _enum_message(value, str(ctx.get("expected", ""))))
+    typed = _type_message(kind, value, path)
+    if typed is not None:
+        return SpecError(path, typed)
+    if kind in _RANGE_WORDS:
         bound = next(iter(ctx.values()), "?")
-        words = {
-            "greater_than_equal": "at least",
-            "greater_than": "more than",
-            "less_than_equal": "at most",
-            "less_than": "less than",
-        }[kind]
-        return SpecError(path, f"{value!r} is out of range; use a value {words} {bound}")
+        return SpecError(path, f"{shown(value)} is out of range; use a value {_RANGE_WORDS[kind]} {bound}")
     if kind == "string_pattern_mismatch":
-        return SpecError(path, f"{value!r} {_pattern_hint(path, str(ctx.get('pattern', '')))}")
+        return SpecError(path, f"{shown(value)} {_pattern_hint(path, str(ctx.get('pattern', '')), value)}")
     if kind in ("string_too_short", "string_too_long"):
+        limit = ctx.get("min_length", ctx.get("max_length"))
+        named = path.endswith(("tableName", ".name")) or path.startswith("metadata.")
+        quoted = shown(value)
+        # a cut quotation already gives the length
+        size = f" has {len(value)} characters" if isinstance(value, str) and not quoted.endswith("characters)") else ""
         return SpecError(
             path,
-            f"{value!r} has {len(str(value))} characters; use {ctx.get('min_length', ctx.get('max_length'))} "
-            f"{'or more' if kind == 'string_too_short' else 'or fewer'}"
-            + (f" ({_pattern_hint(path, '')})" if path.endswith(("tableName", ".name")) else ""),
+            f"{quoted}{size}: use {limit} characters {'or more' if kind == 'string_too_short' else 'or fewer'}"
+            + (f" ({_pattern_hint(path, '', value)})" if named else ""),
         )
     if kind == "too_long":
         return SpecError(path, f"{ctx.get('actual_length')} items; at most {ctx.get('max_length')} are allowed")
     if kind == "too_short":
         return SpecError(path, f"needs at least {ctx.get('min_length')} item(s)")
-    return SpecError(path, f"{value!r}: {err['msg']}")
+    return SpecError(path, f"{shown(value)}: {err['msg']}")
 
 
-def _pattern_hint(path: str, pattern: str) -> str:
+def _dns_suggestion(value: Any, *, dots: bool, limit: int) -> str:
+    """A valid name close to `value` ('My_Table' -> 'my-table', 'Órders' -> 'orders'), quoted for a message."""
+    text = unicodedata.normalize("NFKD", value if isinstance(value, str) else "").encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9.-]" if dots else r"[^a-z0-9-]", "-", text.lower())
+    text = re.sub(r"[-.]{2,}", "-", text).strip("-.")[:limit].strip("-.")
+    return shown(text or "orders")
+
+
+def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
+    if path == "metadata.name":
+        return (
+            f"is not a valid Kubernetes object name; use at most {s.K8S_NAME_MAX} characters of lowercase "
+            "a-z, 0-9, '-' and '.', starting and ending with a letter or digit, e.g. "
+            f"{_dns_suggestion(value, dots=True, limit=s.K8S_NAME_MAX)}"
+        )
+    if path == "metadata.namespace":
+        return (
+            f"is not a valid namespace; use at most {s.K8S_NAMESPACE_MAX} characters of lowercase a-z, 0-9 "
+            f"and '-', starting and ending with a letter or digit, e.g. "
+            f"{_dns_suggestion(value, dots=False, limit=s.K8S_NAMESPACE_MAX)}"
+        )
     if path.endswith(("tableName", ".name")) and path.startswith("spec"):
         return f"is not a valid name; use {s.NAME_MIN}-{s.NAME_MAX} characters of A-Z a-z 0-9 _ . -"
     if path.endswith("region"):
-        return "is not an AWS region name; use a name like us-east-1"
+        return "is not an AWS region name; use a name like us-east-1 (lowercase ASCII letters, '-', a digit)"
     if path.endswith("kmsKeyArn"):
         return "is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<key-id> (aliases are not accepted)"
     if path == "apiVersion":
         return f"is not {s.API_VERSION}; set apiVersion: {s.API_VERSION}"
     if path == "kind":
         return f"is not {s.KIND}; set kind: {s.KIND}"
-    return f"does not match {pattern}"
+    return f"does not match {shown(pattern)}"
