@@ -321,6 +321,24 @@ class Harness:
         assert not missing, f"requests not covered by the RBAC rules: {sorted(missing)}"
         return used
 
+    # ------------------------------------------------------------------------- the operator's clockwork
+
+    def state(self, name: str, namespace: str | None = None) -> Any:
+        """The operator's in-memory record of an object (passes made, drift-timer wake-ups, requested delay)."""
+        assert self.operator is not None
+        return self.operator.reconciler.states.get((namespace or self.namespace, name))
+
+    async def passes(self, name: str, more: int, *, timeout: float = 10.0) -> None:
+        """Wait until the operator made `more` further engine passes for the object (drift checks, retries)."""
+        target = self.state(name).passes + more
+        await eventually(lambda: self.state(name).passes >= target, timeout=timeout)
+
+    async def drift_wakeups(self, name: str, more: int, *, timeout: float = 10.0) -> None:
+        """Wait until the object's drift timer woke up `more` more times: whatever it would have done by then,
+        it had the chance to (the proof that a 'nothing happened' window actually watched something)."""
+        target = self.state(name).drift_wakeups + more
+        await eventually(lambda: self.state(name).drift_wakeups >= target, timeout=timeout)
+
     # ----------------------------------------------------------------------------------------- AWS
 
     def ddb(self, region: str = REGION) -> Any:

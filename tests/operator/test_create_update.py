@@ -69,6 +69,7 @@ async def test_create_converges_and_publishes_everything(harness: Harness) -> No
     assert status["terraform"] == {
         "configMap": "orders-terraform",
         "sha256": hashlib.sha256(expected.encode()).hexdigest(),
+        "inSync": True,
     }
 
     # kopf's bookkeeping lives under our names.
@@ -120,7 +121,17 @@ async def test_update_adds_gsi_and_ttl_step_by_step(harness: Harness) -> None:
         if (plans and plans[-1] != plan) or (not plans and plan):
             plans.append(plan)
         progressing += [c["status"] for c in status.get("conditions") or [] if c["type"] == "Progressing"]
-    assert [len(p) for p in plans] == [2, 1, 0], plans
+    assert [len(p) for p in plans] == [2, 1, 0], [
+        (
+            [
+                c["reason"] + ":" + c["message"][:80]
+                for c in (v.get("status") or {}).get("conditions") or []
+                if c["type"] == "Ready"
+            ],
+            (v.get("status") or {}).get("plan"),
+        )
+        for v in h.history("events")[first_version:]
+    ]
     assert plans[1] == plans[0][1:]
     assert "True" in progressing and progressing[-1] == "False"
     assert h.condition("events")["observedGeneration"] == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from operator_harness import Harness, eventually, table_spec
 
 from dynamotable.operator.rbac import rules_for
@@ -66,7 +64,8 @@ async def test_deletion_protection_blocks_and_keeps_the_finalizer(harness: Harne
 
     await h.delete("precious")
     await eventually(lambda: h.reason("precious") == "DeletionBlocked")
-    await asyncio.sleep(0.6)  # several retries (blocked_retry_delay=0.2): still blocked, nothing deleted
+    await h.passes("precious", 3)  # several retries (blocked_retry_delay=0.2): still blocked, nothing deleted
+    assert h.state("precious").requested_delay == h.settings.blocked_retry_delay
     obj = h.obj("precious")
     assert h.exists("precious") and obj["metadata"]["deletionTimestamp"]
     assert obj["metadata"]["finalizers"] == ["dynamotable.io/finalizer"]

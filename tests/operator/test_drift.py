@@ -3,8 +3,6 @@ under managementPolicy Plan only reported."""
 
 from __future__ import annotations
 
-import asyncio
-
 from operator_harness import Harness, eventually, fast_settings, table_spec
 
 
@@ -78,7 +76,7 @@ async def test_plan_mode_reports_drift_and_never_mutates(harness: Harness) -> No
     # Events are posted by kopf's background poster: they may land just after the status patch
     await eventually(lambda: "DriftDetected" in h.reasons("audit"))
 
-    await asyncio.sleep(1.0)  # several more drift checks: still only reported
+    await h.passes("audit", 3)  # several more drift checks: still only reported
     assert h.reason("audit") == "PlanOnly"
     assert _pitr(h, table) == "DISABLED"
     assert h.tags(table)["team"] == "someone-else"

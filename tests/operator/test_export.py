@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import kmock
+import kmock as kmock_module
 import pytest
 import yaml
 
@@ -18,12 +19,17 @@ from dynamotable.terraform.render import render_files
 BASE = "/apis/dynamotable.io/v1alpha1/namespaces/{ns}/dynamotables"
 
 
-def table(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
+READY = {"type": "Ready", "status": "True", "reason": "Synced", "message": "ok", "observedGeneration": 1}
+
+
+def table(name: str, namespace: str, *, status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
+    """A DynamoTable the operator has converged (Ready for generation 1), unless `status` says otherwise."""
     return {
         "apiVersion": "dynamotable.io/v1alpha1",
         "kind": "DynamoTable",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": {"name": name, "namespace": namespace, "generation": 1},
         "spec": {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}], **spec},
+        "status": status if status is not None else {"observedGeneration": 1, "conditions": [READY]},
     }
 
 
@@ -63,6 +69,7 @@ async def export(tmp_path: Path, k: Any, *args: str, env: dict[str, str] | None 
 def k(kmock: Any) -> Any:
     """kmock's emulator serving DynamoTables (the fixture named kmock shadows the module inside it)."""
     kmock.resources["dynamotable.io/v1alpha1/dynamotables"] = RESOURCE
+    kmock.resources["v1/configmaps"] = kmock_module.ResourceInfo(kind="ConfigMap", namespaced=True)
     return kmock
 
 
@@ -123,7 +130,12 @@ async def test_export_renders_a_table_in_the_region_its_status_recorded(k: Any, 
     exporting with another default region must not move it to us-east-1 on paper."""
     doc = {
         **table("ledger", "shop"),
-        "status": {"region": "eu-west-1", "tableArn": "arn:aws:dynamodb:eu-west-1:1:table/ledger"},
+        "status": {
+            "region": "eu-west-1",
+            "tableArn": "arn:aws:dynamodb:eu-west-1:1:table/ledger",
+            "observedGeneration": 1,
+            "conditions": [READY],
+        },
     }
     await k.post(BASE.format(ns="shop"), json=doc)
     out = tmp_path / "tf"
@@ -131,3 +143,40 @@ async def test_export_renders_a_table_in_the_region_its_status_recorded(k: Any, 
     assert code == 0, err
     ledger = (out / "ledger.tf").read_text()
     assert "provider = aws.eu_west_1" in ledger and "in eu-west-1" in ledger
+
+
+async def test_export_never_shows_a_spec_that_is_not_live(k: Any, tmp_path: Path) -> None:
+    """A table whose new spec is refused is exported as its last converged Terraform (the operator's ConfigMap,
+    marked NOT IN SYNC); one that never converged is skipped, and the export says so with exit 1."""
+    refused = {
+        "observedGeneration": 2,
+        "conditions": [{**READY, "status": "False", "reason": "ReplacementRequired", "observedGeneration": 2}],
+        "terraform": {
+            "configMap": "orders-terraform",
+            "sha256": "ab",
+            "inSync": False,
+            "reason": "ReplacementRequired",
+        },
+    }
+    doc = table(
+        "orders",
+        "shop",
+        status=refused,
+        rangeKey="sk",
+        attributes=[{"name": "id", "type": "S"}, {"name": "sk", "type": "S"}],
+    )
+    doc["metadata"]["generation"] = 2
+    await k.post(BASE.format(ns="shop"), json=doc)
+    converged = '# NOT IN SYNC: ...\nresource "aws_dynamodb_table" "orders" {}\n'
+    cm = {"metadata": {"name": "orders-terraform", "namespace": "shop"}, "data": {"main.tf": converged}}
+    await k.post("/api/v1/namespaces/shop/configmaps", json=cm)
+    creating = {"observedGeneration": 1, "conditions": [{**READY, "status": "False", "reason": "Creating"}]}
+    await k.post(BASE.format(ns="shop"), json=table("carts", "shop", status=creating))
+
+    out = tmp_path / "tf"
+    code, err = await export(tmp_path, k, "-o", str(out))
+    assert code == 1, err
+    assert "shop/orders: not in sync (ReplacementRequired): wrote its last converged Terraform" in err
+    assert "skipped shop/carts: not converged yet (Creating)" in err
+    assert (out / "orders.tf").read_text() == converged
+    assert not (out / "carts.tf").exists()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from operator_harness import Harness, eventually, table_spec
 
 
@@ -20,7 +18,10 @@ async def test_invalid_spec_is_reported_without_any_aws_call(harness: Harness) -
     assert h.condition("broken", "Progressing")["reason"] == "InvalidSpec"
     await eventually(lambda: ("Warning", "InvalidSpec") in [(t, r) for t, r, _ in h.events("broken")])
 
-    await asyncio.sleep(0.5)  # terminal: not retried
+    # terminal: not retried. The drift timer wakes several times and the change handler asked for nothing more
+    assert h.state("broken").requested_delay is None
+    await h.drift_wakeups("broken", 3)
+    assert h.state("broken").passes == 1
     assert h.aws() == [] and sum(op.factory.calls.values()) == 0
     samples = op.metrics.registry.get_sample_value
     assert samples("dynamotable_reconciles_total", {"trigger": "create", "result": "InvalidSpec"}) == 1
@@ -54,7 +55,10 @@ async def test_key_change_is_blocked_not_retried(harness: Harness) -> None:
     await h.patch("keyed", {"spec": {"hashKey": "pk", "attributes": [{"name": "pk", "type": "S"}]}})
     await eventually(lambda: h.reason("keyed") == "ReplacementRequired")
     await eventually(lambda: ("Warning", "ReplacementRequired") in [(t, r) for t, r, _ in h.events("keyed")])
-    await asyncio.sleep(0.4)
+    assert h.state("keyed").requested_delay is None  # terminal until the spec changes
+    passes = h.state("keyed").passes
+    await h.drift_wakeups("keyed", 3)
+    assert h.state("keyed").passes == passes
     samples = op.metrics.registry.get_sample_value
     assert samples("dynamotable_reconciles_total", {"trigger": "update", "result": "ReplacementRequired"}) == 1
     assert [r.operation for r in h.aws(table, mutating=True)] == ["CreateTable"]
@@ -71,7 +75,11 @@ async def test_rate_limited_change_waits_for_its_time(harness: Harness) -> None:
     await eventually(lambda: h.reason("ttl") == "RateLimited")
     assert "can go on at" in h.condition("ttl")["message"]
     await eventually(lambda: any(r == "RateLimited" and "can go on at" in m for _, r, m in h.events("ttl")))
-    await asyncio.sleep(0.5)  # no hot loop: the engine asked for a requeue at that time (about an hour)
+    # no hot loop: the engine asked for a requeue at that time (DynamoDB allows one TTL change an hour)
+    assert (h.state("ttl").requested_delay or 0) > 3000
+    passes = h.state("ttl").passes
+    await h.drift_wakeups("ttl", 3)
+    assert h.state("ttl").passes == passes
     assert [r.operation for r in h.aws(table, mutating=True)].count("UpdateTimeToLive") == 2
     samples = op.metrics.registry.get_sample_value
     assert samples("dynamotable_reconciles_total", {"trigger": "update", "result": "RateLimited"}) == 1

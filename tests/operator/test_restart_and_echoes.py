@@ -76,8 +76,8 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
     await h.stop()
 
     h.endpoint.clear_requests()
-    op = await h.start(fast_settings(h.endpoint, drift_interval=1.0))
     started = asyncio.get_running_loop().time()
+    op = await h.start(fast_settings(h.endpoint, drift_interval=1.0))
     await eventually(
         lambda: (
             op.metrics.registry.get_sample_value(
@@ -86,10 +86,16 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
             == len(names)
         )
     )
-    assert h.aws() == []  # resuming converged objects: no AWS call at all
-    assert asyncio.get_running_loop().time() - started < 1.0  # all skipped before the first drift interval
+    # resuming converged objects makes no AWS call at all: every pass since the restart is a drift check
+    assert not [r for r in h.aws() if r.operation != "DescribeTable" and not r.operation.startswith("List")]
+    assert sum(h.state(n).passes for n in names) == len([r for r in h.aws() if r.operation == "DescribeTable"])
 
-    # Their drift checks come later, one per table, spread over the interval rather than all at once.
+    # Their drift checks are placed (requested) over the interval rather than all at once...
+    await eventually(lambda: all(h.state(n).next_drift is not None for n in names))
+    placed = [h.state(n).next_drift - started for n in names]
+    assert all(0.0 <= p <= 1.0 + 1.0 for p in placed), placed  # within an interval of the restart (+ start-up)
+    assert max(placed) - min(placed) > 0.4, f"first drift checks all requested within {max(placed) - min(placed):.2f}s"
+    # ...and each does happen: one DescribeTable per table
     await eventually(
         lambda: (
             {r.payload.get("TableName") for r in h.aws() if r.operation == "DescribeTable"}
@@ -97,12 +103,6 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
         ),
         timeout=5,
     )
-    first: dict[str, float] = {}
-    for r in h.aws():
-        if r.operation == "DescribeTable":
-            first.setdefault(r.payload["TableName"], r.time)
-    spread = max(first.values()) - min(first.values())
-    assert spread > 0.4, f"drift checks after resume all within {spread:.2f}s"
     assert all(h.ready(n) for n in names)
 
 
@@ -112,7 +112,7 @@ async def test_echoes_and_status_or_metadata_changes_make_no_aws_call(harness: H
     table = f"{h.namespace}-quiet"
     await h.create("quiet", table_spec(tableName=table))
     await eventually(lambda: h.ready("quiet"))
-    await asyncio.sleep(0.3)  # kopf's own patches echo back meanwhile
+    # kopf's own patches may still echo back after this: they must make no AWS call either
     aws_before, engine_before = len(h.aws()), sum(op.factory.calls.values())
     patches_before = _status_patches(h, "quiet")
 
@@ -120,7 +120,12 @@ async def test_echoes_and_status_or_metadata_changes_make_no_aws_call(harness: H
     await h.patch("quiet", {"metadata": {"labels": {"app": "shop"}}})
     await h.patch("quiet", {"metadata": {"annotations": {"example.com/owner": "team-a"}}})
     await h.patch("quiet", {"metadata": {"annotations": {"dynamotable.io/drift-interval": "2h"}}})
-    await asyncio.sleep(0.5)
+    samples = op.metrics.registry.get_sample_value
+    # the label and annotation edits reached the handler (which skipped AWS), and the drift timer ran meanwhile
+    await eventually(
+        lambda: (samples("dynamotable_reconciles_total", {"trigger": "update", "result": "Skipped"}) or 0) >= 2
+    )
+    await h.drift_wakeups("quiet", 2)
 
     assert len(h.aws()) == aws_before
     assert sum(op.factory.calls.values()) == engine_before
@@ -138,10 +143,10 @@ async def test_quiet_drift_checks_write_nothing(harness: Harness) -> None:
     table = f"{h.namespace}-steady"
     await h.create("steady", table_spec(tableName=table))
     await eventually(lambda: h.ready("steady"))
-    await asyncio.sleep(0.2)
+    await h.passes("steady", 1)  # the first drift check
     patches, writes, describes = _status_patches(h, "steady"), _configmap_writes(h), len(h.aws(table))
 
-    await asyncio.sleep(1.0)
+    await h.passes("steady", 3)
     assert len(h.aws(table)) >= describes + 3  # the timer did re-observe the table several times
     assert h.aws(table, mutating=True) == [h.aws(table, mutating=True)[0]]  # the CreateTable only
     assert _status_patches(h, "steady") == patches  # lastSyncTime alone is not worth a write

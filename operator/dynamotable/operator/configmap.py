@@ -104,6 +104,36 @@ async def _reconcile_existing(api: KubeApi, owner: Owner, r: Rendered) -> Result
     return Result.UPDATED
 
 
+STALE_MARK = "# NOT IN SYNC"
+STALE_HEADER = (
+    f"{STALE_MARK}: the DynamoTable's current spec is not what is live (it is refused, blocked or still being\n"
+    "# applied; status.terraform.reason and `kubectl describe ddb` say why). Below is the Terraform of the last\n"
+    "# converged spec. Wait for Ready=True before taking the table over with it.\n"
+)
+
+
+def with_stale_header(text: str) -> str:
+    return STALE_HEADER + without_stale_header(text)
+
+
+def without_stale_header(text: str) -> str:
+    return text[len(STALE_HEADER) :] if text.startswith(STALE_HEADER) else text
+
+
+async def read(api: KubeApi, owner: Owner, config_map: str) -> str | None:
+    """main.tf of our ConfigMap; None when there is none, or it is not ours."""
+    try:
+        existing = await api.request("GET", _path(owner.namespace, config_map))
+    except KubeApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    if not _ours(existing, owner):
+        return None
+    text = (existing.get("data") or {}).get(TERRAFORM_CONFIGMAP_KEY)
+    return text if isinstance(text, str) else None
+
+
 async def ensure(api: KubeApi, owner: Owner, r: Rendered, *, known_sha: str | None, verify: bool) -> Result:
     """Make the ConfigMap hold `r`. `known_sha`: what status says we last wrote; `verify`: read it back even
     if that matches (the drift check)."""

@@ -44,7 +44,7 @@ from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.metrics import Metrics
-from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, OperatorSettings
+from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, TERRAFORM_CONFIGMAP_SUFFIX, OperatorSettings
 from dynamotable.operator.state import Key, ObjectState, ObjectStates
 from dynamotable.terraform.render import render_table
 
@@ -249,6 +249,7 @@ class Reconciler:
         state: ObjectState,
     ) -> PassResult:
         started = time.perf_counter()
+        state.passes += 1
         try:
             result = await self._pass_inner(trigger, body, patch, logger, state)
         except Exception as exc:
@@ -260,6 +261,7 @@ class Reconciler:
         finally:
             self.metrics.reconcile_duration.labels(trigger=trigger.value).observe(time.perf_counter() - started)
         self.metrics.reconciles.labels(trigger=trigger.value, result=result.reason or "Unknown").inc()
+        state.requested_delay = result.requeue_after
         return result
 
     async def _pass_inner(
@@ -320,8 +322,20 @@ class Reconciler:
         verify: bool,
     ) -> TerraformStatus | None:
         """Render and store the Terraform; returns what status.terraform should say. Failures never fail the
-        pass: the table matters more than its audit copy, and the next pass tries again."""
+        pass: the table matters more than its audit copy, and the next pass tries again.
+
+        The ConfigMap tells the truth: it holds the Terraform of the spec as applied and live. While the spec
+        is refused, blocked or still being applied, it keeps the last converged rendering, marked NOT IN SYNC
+        at the top (written once per change of that state, not per pass), and status says inSync: false."""
         previous = status.terraform
+        reason, _ = _ready_of(status)
+        name = f"{manifest.metadata.name}{TERRAFORM_CONFIGMAP_SUFFIX}"
+        meta = body.get("metadata") or {}
+        target = configmap.Owner(namespace=manifest.namespace, name=manifest.metadata.name, uid=meta.get("uid"))
+        if reason != Reason.SYNCED:
+            return await self._terraform_stale(
+                body, state, target, name, previous=previous, reason=reason, logger=logger
+            )
         try:
             text = render_table(manifest, provider_region=self.settings.region, owner=owner)
         except Exception as exc:
@@ -329,8 +343,6 @@ class Reconciler:
             self._warn_once(body, state, events.TERRAFORM_FAILED, f"rendering failed: {type(exc).__name__}: {exc}")
             return previous
         r = configmap.rendered(manifest.metadata.name, text)
-        meta = body.get("metadata") or {}
-        target = configmap.Owner(namespace=manifest.namespace, name=manifest.metadata.name, uid=meta.get("uid"))
         known = previous.sha256 if previous is not None and previous.config_map == r.config_map else None
         try:
             result = await configmap.ensure(self.kube, target, r, known_sha=known, verify=verify)
@@ -339,13 +351,7 @@ class Reconciler:
             self._warn_once(body, state, events.TERRAFORM_FAILED, f"writing ConfigMap {r.config_map} failed: {exc}")
             return previous
         if result == configmap.Result.CONFLICT:
-            self._warn_once(
-                body,
-                state,
-                events.TERRAFORM_CONFLICT,
-                f"ConfigMap {r.config_map} exists and is not owned by this DynamoTable; it is left untouched. "
-                "Rename or delete it to get the rendered Terraform",
-            )
+            self._conflict(body, state, r.config_map)
             return None
         if result in (configmap.Result.CREATED, configmap.Result.UPDATED):
             events.post(
@@ -355,6 +361,48 @@ class Reconciler:
                 f"Terraform {result.value} in ConfigMap {r.config_map} (sha256 {r.sha256[:12]})",
             )
         return TerraformStatus(config_map=r.config_map, sha256=r.sha256)
+
+    async def _terraform_stale(
+        self,
+        body: kopf.Body,
+        state: ObjectState,
+        target: configmap.Owner,
+        name: str,
+        *,
+        previous: TerraformStatus | None,
+        reason: str,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+    ) -> TerraformStatus | None:
+        """Not converged: keep the last converged rendering, marked NOT IN SYNC; nothing is rendered from a spec
+        that is not live."""
+        stale = TerraformStatus(config_map=name, sha256=None, in_sync=False, reason=reason or None)
+        if previous is None or previous.config_map != name or previous.sha256 is None:
+            return stale  # nothing converged was ever written: nothing to keep
+        if not previous.in_sync:
+            return previous.model_copy(update={"reason": reason or None})  # already marked
+        try:
+            text = await configmap.read(self.kube, target, name)
+            if text is None:
+                return stale
+            r = configmap.rendered(target.name, configmap.with_stale_header(text))
+            result = await configmap.ensure(self.kube, target, r, known_sha=previous.sha256, verify=False)
+        except Exception as exc:
+            logger.warning(f"marking ConfigMap {target.namespace}/{name} not in sync failed: {exc}")
+            self._warn_once(body, state, events.TERRAFORM_FAILED, f"writing ConfigMap {name} failed: {exc}")
+            return previous
+        if result == configmap.Result.CONFLICT:
+            self._conflict(body, state, name)
+            return None
+        return stale.model_copy(update={"sha256": r.sha256})
+
+    def _conflict(self, body: kopf.Body, state: ObjectState, config_map: str) -> None:
+        self._warn_once(
+            body,
+            state,
+            events.TERRAFORM_CONFLICT,
+            f"ConfigMap {config_map} exists and is not owned by this DynamoTable; it is left untouched. "
+            "Rename or delete it to get the rendered Terraform",
+        )
 
     def _announce(self, body: kopf.Body, outcome: engine.Outcome, state: ObjectState) -> None:
         """The engine's Events, plus: a step finished, waiting on AWS, drift corrected."""
@@ -436,6 +484,7 @@ class Reconciler:
         )
         try:
             while not stop.done():
+                state.drift_wakeups += 1
                 delay = self._drift_delay(body, state, loop.time())
                 if delay > 0:
                     state.wakeup.clear()
@@ -537,6 +586,7 @@ class Reconciler:
             return
         started = time.perf_counter()
         rival = self._rival(body)
+        state.passes += 1
         try:
             async with state.lock:
                 outcome = await self._in_pool(
@@ -568,6 +618,7 @@ class Reconciler:
         if delay is None or reason == Reason.DELETION_BLOCKED:
             # Never give up on a deletion (the finalizer would go and the table would be orphaned unannounced).
             delay = min(delay or self.settings.blocked_retry_delay, self.settings.blocked_retry_delay)
+        state.requested_delay = delay
         raise kopf.TemporaryError(f"{reason}: {message}", delay=delay)
 
     def _forget(self, key: Key) -> None:

@@ -31,6 +31,11 @@ class ObjectState:
     drift_fields: list[str] = field(default_factory=list)  # drift being corrected, announced when Synced again
     last_status: dict[str, Any] | None = None  # normalized status of our last patch (the body may lag behind)
     reported: set[str] = field(default_factory=set)  # one-off warnings already posted (bad annotation, ...)
+    # What happened, for metrics and tests (a test waits for these instead of sleeping: "the drift timer ran
+    # three times and nothing was sent" rather than "nothing was sent within 0.5 s"):
+    passes: int = 0  # engine passes (reconcile or delete) made for this object
+    drift_wakeups: int = 0  # times the drift timer woke up and looked whether a check was due
+    requested_delay: float | None = None  # the delay the last pass asked for before the next (None: terminal)
 
     def settle(self, generation: int | None, *, drift_checks: bool) -> None:
         self.settled_generation = generation if generation is not None else -1

@@ -61,9 +61,19 @@ def normalized(raw: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def merge_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
     """A JSON merge patch of `.status` turning our part of `old` into `new` (None removes a key)."""
-    old_ours = ours(old)
-    patch: dict[str, Any] = {k: None for k in old_ours if k not in new}
-    patch.update({k: v for k, v in new.items() if old_ours.get(k) != v})
+    return _merge_patch(ours(old), new)
+
+
+def _merge_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    patch: dict[str, Any] = {k: None for k in old if k not in new}
+    for key, value in new.items():
+        before = old.get(key)
+        if before == value:
+            continue
+        # RFC 7386 merges nested objects: a key gone from a nested object needs its own null
+        patch[key] = (
+            _merge_patch(before, value) if isinstance(before, Mapping) and isinstance(value, Mapping) else value
+        )
     return patch
 
 
