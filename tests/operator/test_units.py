@@ -115,6 +115,15 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         OperatorSettings()
 
 
+@pytest.mark.parametrize("bad", ["prod:eu", "x" * 129, "prod eu\n", "prod/eu*"])
+def test_a_cluster_id_that_cannot_be_part_of_the_ownership_tag_is_refused(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("DYNAMOTABLE_CLUSTER_ID", bad)
+    with pytest.raises(ValueError, match="cluster id"):
+        OperatorSettings()
+
+
 def test_kopf_settings_use_our_names() -> None:
     ks = kopf_settings(OperatorSettings(region="us-east-1"))
     assert ks.persistence.finalizer == "dynamotable.io/finalizer"

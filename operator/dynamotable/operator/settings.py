@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dynamotable.api.spec import GROUP, DeletionPolicy
+from dynamotable.api.validation import validate_cluster_id
 
 FINALIZER = f"{GROUP}/finalizer"
 # kopf keeps its progress (`dynamotable.io/reconcile`, ...) and diff-base under our prefix, not kopf.zalando.org.
@@ -116,3 +117,11 @@ class OperatorSettings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("cluster_id")
+    @classmethod
+    def _cluster_id_fits_the_tag(cls, value: str | None) -> str | None:
+        problem = validate_cluster_id(value) if value is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
