@@ -121,7 +121,8 @@ WarmUnits = Annotated[int, Field(ge=1), BeforeValidator(_integral_float)]
 PitrDays = Annotated[int, Field(ge=PITR_MIN_DAYS, le=PITR_MAX_DAYS), BeforeValidator(_integral_float)]
 # Table and index names: 3-255 characters of [A-Za-z0-9_.-] (DynamoDB quotas, "Naming rules").
 ResourceName = Annotated[str, Field(min_length=NAME_MIN, max_length=NAME_MAX, pattern=NAME_PATTERN)]
-Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$"), AfterValidator(_ascii)]
+# us-east-1, ap-southeast-5, us-gov-west-1, eusc-de-east-1 (European Sovereign Cloud)
+Region = Annotated[str, Field(pattern=r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$"), AfterValidator(_ascii)]
 KmsKeyArn = Annotated[
     str, Field(pattern=r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"), AfterValidator(_ascii)
 ]

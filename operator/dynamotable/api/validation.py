@@ -213,6 +213,7 @@ def partition_of(region: str) -> str:
         ("us-isob-", "aws-iso-b"),
         ("eu-isoe-", "aws-iso-e"),
         ("us-isof-", "aws-iso-f"),
+        ("eusc-", "aws-eusc"),  # AWS European Sovereign Cloud
     ):
         if region.startswith(prefix):
             return partition
