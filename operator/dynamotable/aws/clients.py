@@ -4,19 +4,26 @@ Every AWS call of the engine goes through a `ClientFactory`. It fixes the retry 
 mode, so throttling, 5xx and connection errors are retried inside the call), resolves the endpoint (an
 explicit URL, else `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`), and is the single hook point where
 tests, metrics and benchmarks attach botocore event handlers to every client, present and future.
+
+`Reachability` watches every HTTP attempt of a factory's clients and tells for how long the endpoint has not
+answered at all (connection refused, DNS failure, connect timeout, proxy down), as opposed to answering with
+an error; `unreachable_message` turns such a failure into one line that says what to check.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ProxyConnectionError
 
 Handler = Callable[..., Any]
 
@@ -154,3 +161,96 @@ def _operation_from_request(request: Any) -> str:
     if target:
         return str(target).rsplit(".", 1)[-1]
     return "unknown"
+
+
+# ------------------------------------------------------------------------------------------ reachability
+
+UNREACHABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ProxyConnectionError)
+
+
+def is_unreachable(exc: BaseException | None) -> bool:
+    """Whether an attempt failed without reaching the endpoint at all (no HTTP answer came back)."""
+    return isinstance(exc, UNREACHABLE_ERRORS)
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def unreachable_message(exc: BaseException, endpoint: str, seconds: float) -> str:
+    """One line: what could not be reached, why, for how long, and what to check."""
+    kwargs: dict[str, Any] = getattr(exc, "kwargs", None) or {}
+    cause = str(kwargs.get("error") or exc)
+    waited = f"for {seconds:.0f}s" if seconds >= 1 else "at all"
+    if isinstance(exc, ProxyConnectionError):
+        proxy = kwargs.get("proxy_url") or "the proxy"
+        return (
+            f"cannot connect to the proxy {proxy} (from HTTPS_PROXY / HTTP_PROXY) {waited}: check that it runs, "
+            "or unset it or list the endpoint in NO_PROXY"
+        )
+    if "resolve" in cause or "Name or service not known" in cause or "nodename nor servname" in cause:
+        why = f"cannot resolve {urlsplit(endpoint).hostname or endpoint}"
+    elif isinstance(exc, ConnectTimeoutError):
+        why = "connect timeout"
+    elif "refused" in cause.lower():
+        why = "connection refused"
+    else:
+        why = cause
+    if is_loopback_url(endpoint):
+        fix = "check that the local DynamoDB (e.g. `dynamotable local`) is running on that port, or use --local"
+    elif "amazonaws.com" in endpoint:
+        fix = "check your network and the region, or use --local to try without AWS"
+    else:
+        fix = "check the --endpoint-url and your network, or use --local to try without AWS"
+    return f"cannot reach DynamoDB at {endpoint} ({why}) {waited}: {fix}"
+
+
+class Reachability:
+    """Whether a factory's endpoint answers, judged from every HTTP attempt (botocore's retries included).
+
+    Any HTTP answer, an error status too, counts as reachable; only attempts that got no answer count against.
+    """
+
+    def __init__(self, factory: ClientFactory, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._error: BaseException | None = None
+        self._url: str | None = None
+        self._answered = False
+        factory.add_hook("needs-retry", self._attempt)
+
+    def _attempt(self, response: Any = None, caught_exception: BaseException | None = None, **_: Any) -> None:
+        with self._lock:
+            if is_unreachable(caught_exception):
+                if self._since is None:
+                    self._since = self._clock()
+                self._error = caught_exception
+                kwargs = getattr(caught_exception, "kwargs", None) or {}
+                self._url = str(kwargs.get("endpoint_url") or self._url or "")
+            elif response is not None:
+                self._since, self._error, self._answered = None, None, True
+
+    def unreachable_for(self) -> float:
+        """Seconds since the endpoint last answered, counted from the first attempt that got no answer; 0 while
+        it answers."""
+        with self._lock:
+            return 0.0 if self._since is None else max(0.0, self._clock() - self._since)
+
+    @property
+    def answered(self) -> bool:
+        """Whether the endpoint ever answered (a blip in a run that worked is not "unreachable")."""
+        with self._lock:
+            return self._answered
+
+    @property
+    def error(self) -> BaseException | None:
+        with self._lock:
+            return self._error
+
+    @property
+    def url(self) -> str | None:
+        """The endpoint URL of the last attempt that got no answer (botocore's own, e.g. AWS's regional URL)."""
+        with self._lock:
+            return self._url or None

@@ -10,6 +10,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from dynamotable.api.spec import DynamoTable
+from dynamotable.api.validation import SpecError
 from dynamotable.loader import Checked, LoadError, check, load
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -17,6 +19,8 @@ DEFAULT_REGION = "us-east-1"
 
 
 def default_region() -> str:
+    """The operator's own default (OperatorSettings.region), for commands that show what the operator does
+    (export, iam-policy). plan/apply/delete/render/validate resolve their region in commands/regions.py."""
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
@@ -36,6 +40,17 @@ def files_option(func: F) -> F:
     )(func)
 
 
+def optional_files_option(func: F) -> F:
+    """-f for apply, which takes either manifests or a saved plan (--plan)."""
+    return click.option(
+        "-f",
+        "--filename",
+        "paths",
+        multiple=True,
+        help="Manifest file, directory (recursive *.yaml/*.yml) or - for stdin. Repeatable.",
+    )(func)
+
+
 def region_option(func: F) -> F:
     return click.option(
         "--region",
@@ -44,7 +59,16 @@ def region_option(func: F) -> F:
     )(func)
 
 
-def load_checked(paths: tuple[str, ...], region: str) -> Checked:
+def target_region_option(func: F) -> F:
+    return click.option(
+        "--region",
+        default=None,
+        help="Region for manifests without spec.region (default: $AWS_REGION, $AWS_DEFAULT_REGION, then the AWS "
+        "profile's region; none otherwise, except us-east-1 with --local).",
+    )(func)
+
+
+def load_checked(paths: tuple[str, ...], region: str | None) -> Checked:
     """Load and validate manifests; print skipped-document notes; exit 1 on unreadable input."""
     try:
         loaded = load(paths)
@@ -54,6 +78,31 @@ def load_checked(paths: tuple[str, ...], region: str) -> Checked:
     for note in loaded.notes:
         click.echo(f"note: {note}", err=True)
     return check(loaded, default_region=region)
+
+
+def check_regions(checked: Checked, problem: Callable[[str], str | None]) -> None:
+    """Add an error for every spec.region and replica region that `problem` rejects (unknown regions)."""
+    for doc, manifest in checked.manifests:
+        places = [("spec.region", manifest.spec.region)]
+        places += [(f"spec.replicas[{i}].region", r.region) for i, r in enumerate(manifest.spec.replicas or [])]
+        for path, region in places:
+            why = problem(region) if region else None
+            if why:
+                checked.errors.append((doc, SpecError(path, why)))
+
+
+def targets_of(checked: Checked, region: str | None) -> list[tuple[DynamoTable, str]]:
+    """(manifest, region) of every valid manifest; a manifest without spec.region and no default is an error."""
+    out: list[tuple[DynamoTable, str]] = []
+    for doc, manifest in checked.manifests:
+        where = manifest.spec.region or region
+        if where is None:
+            fail(
+                f"{doc.where}: spec.region is not set and there is no default region: give --region, set "
+                "AWS_REGION, or set a region in your AWS profile (`aws configure set region <region>`)"
+            )
+        out.append((manifest, where))
+    return out
 
 
 def exit_on_invalid(checked: Checked) -> None:

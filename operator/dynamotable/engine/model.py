@@ -7,6 +7,10 @@ the planner compares like with like. Fields read only when the spec manages them
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,6 +146,26 @@ class ObservedTable:
         return parts[4] if len(parts) > 5 else None
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-ready form of an observed value: sets sorted, mappings as sorted dicts, dataclasses as dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def fingerprint(observed: ObservedTable | None) -> str:
+    """sha256 of the normalized live table (None: no table): equal exactly when everything the planner reads
+    is equal, so a saved plan can tell whether the table is still in the state it was planned against."""
+    text = json.dumps(_plain(observed), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 # ---------------------------------------------------------------------------------------------- plans
 
 
@@ -163,6 +187,70 @@ class Step:
     @property
     def mutating(self) -> bool:
         return is_mutating(self.operation)
+
+    @property
+    def destructive(self) -> bool:
+        """Whether the step deletes something people may depend on (see `destructive_reason`)."""
+        return self.destructive_reason is not None
+
+    @property
+    def destructive_reason(self) -> str | None:
+        """What the step destroys: a table, a GSI (also when it is deleted to be recreated), a replica and its
+        data, or a stream (disabling one, also to change its view type, ends it: a re-enabled stream is a new
+        one with a new ARN). None for steps that create or change in place."""
+        return destructive_reason(self.operation, self.request)
+
+    @property
+    def long_running(self) -> bool:
+        """Whether the step's duration grows with the table's data: building a GSI (backfill), copying the table
+        to a new replica, or removing one. Such steps can take minutes to hours on AWS."""
+        if self.operation != "UpdateTable":
+            return False
+        gsi_creates = any("Create" in u for u in self.request.get("GlobalSecondaryIndexUpdates") or [])
+        replica_changes = any("Create" in u or "Delete" in u for u in self.request.get("ReplicaUpdates") or [])
+        return gsi_creates or replica_changes
+
+    @property
+    def replica_region(self) -> str | None:
+        """The region of the replica a ReplicaUpdates step creates, changes or deletes. (Steps made in a replica's
+        own region, e.g. its tags or PITR, have that region as `region`.)"""
+        for update in self.request.get("ReplicaUpdates") or []:
+            for action in update.values():
+                if isinstance(action, Mapping) and action.get("RegionName"):
+                    return str(action["RegionName"])
+        return None
+
+
+def destructive_reason(operation: str, request: Mapping[str, Any]) -> str | None:
+    """Why a call (operation + request, as sent to boto3) is destructive, or None; see Step.destructive_reason."""
+    if operation == "DeleteTable":
+        return f"deletes table {request.get('TableName')} and its data"
+    if operation != "UpdateTable":
+        return None
+    for update in request.get("GlobalSecondaryIndexUpdates") or []:
+        if isinstance(update, Mapping) and "Delete" in update:
+            return f"deletes GSI {update['Delete'].get('IndexName')} (queries on it fail until it is recreated)"
+    for update in request.get("ReplicaUpdates") or []:
+        if isinstance(update, Mapping) and "Delete" in update:
+            return f"deletes the replica in {update['Delete'].get('RegionName')} and its data"
+    stream = request.get("StreamSpecification")
+    if isinstance(stream, Mapping) and stream.get("StreamEnabled") is False:
+        return "disables the stream: its consumers stop receiving changes, and a re-enabled stream has a new ARN"
+    return None
+
+
+_ACCOUNT_IN_ARN = re.compile(r"(arn:[a-z-]+:dynamodb:[a-z0-9-]*:)[^:/]*(:)")
+
+
+def same_call(a: Step, b: Step) -> bool:
+    """Whether two steps make the same AWS call. The account in table ARNs is not compared: the steps a plan
+    lists after a CreateTable name the table-to-be by an ARN whose account is not known yet."""
+
+    def key(step: Step) -> tuple[str, str, str]:
+        body = json.dumps(_plain(step.request), sort_keys=True, default=str)
+        return step.operation, step.region, _ACCOUNT_IN_ARN.sub(r"\1<account>\2", body)
+
+    return key(a) == key(b)
 
 
 @dataclass(frozen=True, slots=True)
