@@ -1,10 +1,19 @@
-"""The `dynamotable` command line."""
+"""The `dynamotable` command line.
+
+Exit codes (docs/cli.md has the table): `plan` 0 = no changes, 2 = changes pending (waits and rate limits
+too), 1 = anything else; every other command 0 = done, 1 = not. Usage errors (an unknown option, a bad value)
+are one line and exit 1: click's own exit status 2 would read as "plan: changes pending".
+"""
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import time
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 from rich.console import Console
@@ -12,29 +21,69 @@ from rich.console import Console
 from dynamotable import __version__
 from dynamotable.api.spec import DynamoTable
 from dynamotable.commands.common import (
+    check_regions,
     cluster_id_option,
-    default_region,
     exit_on_invalid,
     fail,
     files_option,
     load_checked,
-    region_option,
+    optional_files_option,
+    target_region_option,
+    targets_of,
     write_files,
 )
+from dynamotable.commands.deletion import delete_tables
 from dynamotable.commands.engine import (
     apply_tables,
-    connect,
-    delete_tables,
     make_plans,
-    print_plans,
+    plan_exit_code,
+    plan_report,
     run_options,
     target_options,
 )
 from dynamotable.commands.export import export_command
 from dynamotable.commands.iam import iam_policy_command
+from dynamotable.commands.regions import check_default_region, default_region, unknown_region
+from dynamotable.commands.report import print_plans
+from dynamotable.commands.saved_apply import apply_saved
+from dynamotable.commands.target import Deadline, connect
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineUsageError(click.ClickException):
+    """A click usage error shown as one line, with exit status 1."""
+
+    exit_code = 1
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message())
+        self.command_path = error.ctx.command_path if error.ctx is not None else "dynamotable"
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()} (see '{self.command_path} --help')", err=True)
+
+
+class Cli(click.Group):
+    """The `dynamotable` group: usage errors anywhere below it become OneLineUsageError."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            click.echo(self.get_help(click.Context(self, info_name=info_name)))
+            sys.exit(0)
+        except click.UsageError as exc:
+            raise OneLineUsageError(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise OneLineUsageError(exc) from exc
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dynamotable")
 def main() -> None:
     """DynamoDB tables as Kubernetes resources: validate, render Terraform, plan and apply."""
@@ -50,28 +99,46 @@ def crd_command() -> None:
 
 @main.command("validate")
 @files_option
-@region_option
+@target_region_option
 def validate_command(paths: tuple[str, ...], region: str | None) -> None:
     """Check manifests; list every error as file:document: field: message."""
-    checked = load_checked(paths, region or default_region())
+    choice = default_region(region)
+    check_default_region(choice)
+    checked = load_checked(paths, choice.region)
+    check_regions(checked, unknown_region)
     exit_on_invalid(checked)
+    if choice.region is None and any(not m.spec.region for _, m in checked.manifests):
+        click.echo(
+            "note: no default region (--region, AWS_REGION, AWS profile): manifests without spec.region were "
+            "checked without a region; plan and apply will need one",
+            err=True,
+        )
     count = len(checked.manifests)
     click.echo(f"{count} DynamoTable manifest{'s' if count != 1 else ''} valid")
 
 
 @main.command("render")
 @files_option
-@region_option
+@target_region_option
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @cluster_id_option
 def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None, cluster_id: str | None) -> None:
     """Terraform (aws_dynamodb_table + import block) for the manifests: one .tf per table plus versions.tf."""
     from dynamotable.terraform.render import render_files
 
-    provider_region = region or default_region()
-    checked = load_checked(paths, provider_region)
+    choice = default_region(region)
+    check_default_region(choice)
+    checked = load_checked(paths, choice.region)
+    check_regions(checked, unknown_region)
     exit_on_invalid(checked)
-    files = render_files([m for _, m in checked.manifests], provider_region=provider_region, cluster_id=cluster_id)
+    manifests = [m for _, m in checked.manifests]
+    provider_region = choice.region
+    if provider_region is None:
+        targets_of(checked, None)  # fails naming the first manifest without spec.region
+        provider_region = manifests[0].spec.region
+        assert provider_region is not None
+        click.echo(f"note: provider region {provider_region} (the first manifest's spec.region)", err=True)
+    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
     if output_dir is None:
         for name, text in files.items():
             click.echo(f"# ---- {name} ----")
@@ -103,6 +170,18 @@ def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path 
 @click.option("--standalone", is_flag=True, help="No peering (the default unless --peering is given).")
 @click.option("--peering", default=None, help="kopf peering object name: hot standby among replicas.")
 @click.option("--priority", type=int, default=0, help="Peering priority of this replica (higher wins).")
+@click.option(
+    "--shard-count",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Number of shards (docs/scaling.md; default: $DYNAMOTABLE_SHARD_COUNT, else no sharding). Needs --peering.",
+)
+@click.option(
+    "--shard-index",
+    type=click.IntRange(0, 63),
+    default=None,
+    help="This process's shard, 0 .. count-1 (default: $DYNAMOTABLE_SHARD_INDEX, else 0).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 @click.option("--debug", is_flag=True)
 def run_command(
@@ -118,6 +197,8 @@ def run_command(
     standalone: bool,
     peering: str | None,
     priority: int,
+    shard_count: int | None,
+    shard_index: int | None,
     verbose: bool,
     debug: bool,
 ) -> None:
@@ -125,7 +206,7 @@ def run_command(
     from pydantic import ValidationError
 
     from dynamotable.operator.kube import LoginFailed
-    from dynamotable.operator.runtime import Login, Operator, configure_logging
+    from dynamotable.operator.runtime import Login, Operator, ShardingNeedsPeering, configure_logging
     from dynamotable.operator.settings import OperatorSettings
 
     if namespaces and all_namespaces:
@@ -134,13 +215,19 @@ def run_command(
         fail("give either --standalone or --peering, not both")
     if liveness_port is not None and liveness_url is not None:
         fail("give either --liveness-port or --liveness, not both")
+    shard_options: dict[str, Any] = {"shard_count": shard_count, "shard_index": shard_index}
     try:
-        settings = OperatorSettings()
+        settings = OperatorSettings(**{k: v for k, v in shard_options.items() if v is not None})
     except ValidationError as exc:
         fail(f"bad DYNAMOTABLE_* setting: {exc}")
     configure_logging(log_format, verbose=verbose, debug=debug)
     liveness = liveness_url or (f"http://0.0.0.0:{liveness_port}/healthz" if liveness_port else None)
-    operator = Operator(settings, login=Login(kubeconfig=kubeconfig, context=context))
+    try:
+        operator = Operator(
+            settings, login=Login(kubeconfig=kubeconfig, context=context), peering=peering, namespaces=namespaces
+        )
+    except ShardingNeedsPeering as exc:
+        fail(str(exc))
     try:
         operator.run(
             namespaces=namespaces,
@@ -153,17 +240,28 @@ def run_command(
         fail(str(exc))
 
 
-def _targets(paths: tuple[str, ...], region: str | None) -> list[tuple[DynamoTable, str]]:
-    default = region or default_region()
-    checked = load_checked(paths, default)
+def _targets(paths: tuple[str, ...], region: str | None, *, local: bool) -> list[tuple[DynamoTable, str]]:
+    choice = default_region(region, local=local)
+    check_default_region(choice)
+    checked = load_checked(paths, choice.region)
+    check_regions(checked, unknown_region)
     exit_on_invalid(checked)
-    return [(m, m.region_or(default)) for _, m in checked.manifests]
+    return targets_of(checked, choice.region)
 
 
 @main.command("plan")
 @files_option
-@region_option
+@target_region_option
 @target_options
+@cluster_id_option
+@run_options(timeout=600.0, drives=False)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the plan to this file (JSON) for `apply --plan FILE`.",
+)
 def plan_command(
     *,
     paths: tuple[str, ...],
@@ -172,25 +270,58 @@ def plan_command(
     endpoint_url: str | None,
     local_latency: str,
     output: str,
+    cluster_id: str | None,
+    timeout: float,
+    parallelism: int,
+    out: Path | None,
 ) -> None:
     """Show what apply would do. Exit 0: no changes, 2: changes, 1: error. Sends no mutating call."""
-    targets = _targets(paths, region)
-    with connect(local, endpoint_url, local_latency) as target:
-        plans = make_plans(targets, target)
+    started = time.monotonic()
+    deadline = Deadline(timeout)
+    targets = _targets(paths, region, local=local)
+    with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
+        plans = make_plans(
+            targets,
+            target,
+            deadline=deadline,
+            parallelism=parallelism,
+            cluster_id=cluster_id,
+            fingerprints=out is not None,
+        )
     if output == "json":
-        click.echo(json.dumps({"tables": [p.to_json() for p in plans]}, indent=2))
+        click.echo(json.dumps(plan_report(plans, target, time.monotonic() - started, saved=False), indent=2))
     else:
-        print_plans(plans, Console())
-    if any(p.error for p in plans):
-        sys.exit(1)
-    sys.exit(2 if any(p.changes for p in plans) else 0)
+        print_plans(plans, Console(soft_wrap=True))
+    code = plan_exit_code(plans)
+    if out is not None:
+        if code == 1:
+            fail(f"the plan has errors; {out} was not written")
+        waiting = [p.manifest.table_name for p in plans if p.plan.waiting]
+        if waiting:
+            fail(
+                f"AWS is busy with {', '.join(waiting)}, so their steps are not known yet; {out} was not written. "
+                "Plan again when AWS is done"
+            )
+        from dynamotable.commands.saved_plan import write
+
+        write(out, plan_report(plans, target, time.monotonic() - started, saved=True))
+        click.echo(f"saved the plan to {out}; carry it out with: dynamotable apply --plan {out}", err=True)
+    sys.exit(code)
 
 
 @main.command("apply")
-@files_option
-@region_option
+@optional_files_option
+@target_region_option
 @target_options
+@cluster_id_option
 @run_options(timeout=3600.0)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Carry out exactly this saved plan (from `plan --out`) instead of -f; refused when the tables changed.",
+)
 def apply_command(
     *,
     paths: tuple[str, ...],
@@ -199,22 +330,61 @@ def apply_command(
     endpoint_url: str | None,
     local_latency: str,
     output: str,
+    cluster_id: str | None,
     timeout: float,
     parallelism: int,
+    auto_approve: bool,
+    progress_interval: float,
+    plan_file: Path | None,
 ) -> None:
-    """Create or update the tables until they match their manifests."""
-    targets = _targets(paths, region)
-    with connect(local, endpoint_url, local_latency, pool=parallelism) as target:
-        if output == "text":
-            click.echo(f"applying {len(targets)} table(s) on {target.label}", err=True)
-        code = apply_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
+    """Create or update the tables until they match their manifests (asks before destructive steps)."""
+    deadline = Deadline(timeout)
+    if plan_file is not None:
+        if paths:
+            raise click.UsageError("give either -f or --plan, not both (a saved plan holds its manifests)")
+        from dynamotable.commands.saved_plan import read
+
+        saved = read(plan_file)
+        for table in saved.tables:
+            problem = unknown_region(table.region)
+            if problem:
+                fail(f"{plan_file}: {table.manifest.table_name}: {problem}")
+        with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
+            click.echo(
+                f"applying the saved plan {plan_file} ({len(saved.tables)} table(s)) on {target.label}", err=True
+            )
+            code = apply_saved(
+                saved,
+                target,
+                deadline=deadline,
+                parallelism=parallelism,
+                output=output,
+                progress_interval=progress_interval,
+            )
+        sys.exit(code)
+    if not paths:
+        raise click.UsageError("give -f with manifests, or --plan with a saved plan")
+    targets = _targets(paths, region, local=local)
+    with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
+        click.echo(f"applying {len(targets)} table(s) on {target.label}", err=True)
+        code = apply_tables(
+            targets,
+            target,
+            deadline=deadline,
+            parallelism=parallelism,
+            output=output,
+            auto_approve=auto_approve,
+            cluster_id=cluster_id,
+            progress_interval=progress_interval,
+        )
     sys.exit(code)
 
 
 @main.command("delete")
 @files_option
-@region_option
+@target_region_option
 @target_options
+@cluster_id_option
 @run_options(timeout=1800.0)
 def delete_command(
     *,
@@ -224,13 +394,29 @@ def delete_command(
     endpoint_url: str | None,
     local_latency: str,
     output: str,
+    cluster_id: str | None,
     timeout: float,
     parallelism: int,
+    auto_approve: bool,
+    progress_interval: float,
 ) -> None:
-    """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag)."""
-    targets = _targets(paths, region)
-    with connect(local, endpoint_url, local_latency, pool=parallelism) as target:
-        code = delete_tables(targets, target, parallelism=parallelism, timeout=timeout, output=output)
+    """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag).
+
+    Shows what it will do to each table and asks first (or needs --auto-approve)."""
+    deadline = Deadline(timeout)
+    targets = _targets(paths, region, local=local)
+    with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
+        click.echo(f"deleting {len(targets)} table(s) on {target.label}", err=True)
+        code = delete_tables(
+            targets,
+            target,
+            deadline=deadline,
+            parallelism=parallelism,
+            output=output,
+            auto_approve=auto_approve,
+            cluster_id=cluster_id,
+            progress_interval=progress_interval,
+        )
     sys.exit(code)
 
 
@@ -252,11 +438,16 @@ def delete_command(
 def local_command(host: str, port: int, latency: str, faults: str, enable_moto_api: bool) -> None:
     """Serve the embedded DynamoDB (moto with AWS's control-plane behaviour) until Ctrl-C.
 
+    While it runs, `plan`, `apply` and `delete` with --local use it (it records its URL in
+    $XDG_RUNTIME_DIR/dynamotable/local.json, or ~/.cache/dynamotable/local.json, and removes it on exit).
+
     Web pages cannot use it: responses carry no CORS headers, requests with another Origin are refused, and
     on a loopback --host (the default) so are Host names that are not loopback (DNS rebinding). moto's
     /moto-api/ answers 404 unless --enable-moto-api.
     """
-    from dynamotable.local import LocalEndpoint, parse_faults, parse_latency, serve_forever
+    import dynamotable.local
+    from dynamotable.commands import local_state
+    from dynamotable.local import LocalEndpoint, parse_faults, parse_latency
 
     try:
         endpoint = LocalEndpoint(
@@ -268,7 +459,20 @@ def local_command(host: str, port: int, latency: str, faults: str, enable_moto_a
         )
     except ValueError as exc:
         fail(str(exc))
-    serve_forever(endpoint, announce=lambda url: click.echo(f"local DynamoDB listening on {url} (Ctrl-C stops)"))
+
+    def announce(url: str) -> None:
+        state = local_state.record(url)
+        click.echo(f"local DynamoDB listening on {url} (Ctrl-C stops); `--local` commands use it (see {state})")
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt  # serve_forever stops cleanly, and the state file goes
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        dynamotable.local.serve_forever(endpoint, announce=announce)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        local_state.forget()
 
 
 main.add_command(iam_policy_command, "iam-policy")
