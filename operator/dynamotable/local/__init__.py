@@ -5,8 +5,9 @@
 
 Requests are DynamoDB JSON 1.0 (`X-Amz-Target: DynamoDB_20120810.<Operation>`); the region comes from the SigV4
 credential scope and the account from the access key, as in moto. Transitions are timed with an injectable
-monotonic clock and settled lazily at the start of each request. Source keys ([API], [DG-*], [TF], [ACK], [BC],
-sections A<n>/B<n>) are those of the project's rule book, docs/reference/dynamodb-rules.md.
+monotonic clock and settled lazily at the start of each request, which visits only the tables with a transition
+due (Registry.pending), so a request costs the same with 10 or 10,000 tables. Source keys ([API], [DG-*], [TF],
+[ACK], [BC], sections A<n>/B<n>) are those of the project's rule book, docs/reference/dynamodb-rules.md.
 
 Behaviour                                   | AWS (source)                                        | where
 ------------------------------------------- | --------------------------------------------------- | ----------------

@@ -12,7 +12,7 @@ from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .gateway import MotoGateway
 from .limits import DecreaseBudget
-from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableState
+from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableKey, TableState
 from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update, sse_enabled
 from .wire import AwsError, DynamoRequest, Reply, error_reply, json_reply, table_name_of
 
@@ -31,6 +31,8 @@ class ControlPlane:
         self.clock = clock
         self.wall = wall
         self.registry = Registry()
+        self.visits = 0  # table records looked at (settle, lookups): a request's share must not grow with tables
+        self._touched: dict[TableKey, TableState] = {}  # records this request may have changed
         self.handlers: dict[str, Handler] = {
             "CreateTable": self.create_table,
             "DescribeTable": self.describe_table,
@@ -42,6 +44,7 @@ class ControlPlane:
             "DescribeContinuousBackups": lambda req, now: subresources.describe_pitr(self, req, now),
             "TagResource": lambda req, now: subresources.tag_resource(self, req, now),
             "UntagResource": lambda req, now: subresources.untag_resource(self, req, now),
+            "ListTagsOfResource": lambda req, now: subresources.list_tags(self, req, now),
         }
 
     # ---- plumbing -------------------------------------------------------------------------------------------
@@ -59,16 +62,22 @@ class ControlPlane:
         except Exception as exc:
             log.exception("local DynamoDB endpoint failed on %s", request.operation)
             return error_reply(AwsError("InternalServerError", f"local endpoint error: {exc}", status=500))
+        finally:
+            for key, state in self._touched.items():
+                self.registry.schedule(key, state)
+            self._touched.clear()
 
     def passthrough(self, request: DynamoRequest) -> Reply:
         return self.gateway.send(request.environ, request.body)
 
     def state_for(self, account: str, region: str, name: str, table: Any) -> TableState:
         key = (account, region, name)
+        self.visits += 1
         state = self.registry.tables.get(key)
         if state is None or state.table is not table:
             state = TableState(table)
             self.registry.tables[key] = state
+        self._touched[key] = state  # queued for its transitions, if any, when the request is done
         return state
 
     def lookup(self, request: DynamoRequest, name: str) -> tuple[Any, TableState]:
@@ -78,18 +87,21 @@ class ControlPlane:
         return table, self.state_for(request.account, request.region, name, table)
 
     def settle(self, now: float) -> None:
-        """Finish every transition whose time is up (transitions are evaluated lazily, on each request)."""
+        """Finish the transitions whose time is up (lazily, at the start of each request): only the records
+        queued in registry.pending are visited, not every table."""
         registry = self.registry
-        for key, state in list(registry.tables.items()):
+        for key, state in registry.pop_due(now):
+            self.visits += 1
             account, region, name = key
             live = motobackend.find_table(account, region, name)
             if live is None or live is not state.table:
-                del registry.tables[key]
+                if registry.tables.get(key) is state:
+                    del registry.tables[key]
                 continue
             if state.phase is not None and now >= state.phase_until:
                 if state.phase == DELETING:
                     motobackend.drop_table(account, region, name)
-                    del registry.tables[key]
+                    registry.tables.pop(key, None)
                     registry.leave(account, name, region)
                     continue
                 state.phase = None
@@ -101,14 +113,29 @@ class ControlPlane:
                     del state.indexes[index]
             if state.sse_status is not None and now >= state.sse_until:
                 state.sse_status = None
-        for (account, name), regions in list(registry.groups.items()):
-            for region in list(regions):
-                if motobackend.find_table(account, region, name) is None:
-                    registry.leave(account, name, region)
+            registry.schedule(key, state)
+
+    def record(self, account: str, region: str, name: str) -> TableState | None:
+        """The record of the live table, if there is one (records of tables moto dropped are ignored)."""
+        state = self.registry.tables.get((account, region, name))
+        if state is None:
+            return None
+        self.visits += 1
+        if motobackend.find_table(account, region, name) is not state.table:
+            return None
+        return state
+
+    def members(self, account: str, name: str) -> set[str]:
+        """The regions of a global table that still have the table (a region whose table is gone leaves)."""
+        registry = self.registry
+        for region in sorted(registry.members(account, name)):
+            if motobackend.find_table(account, region, name) is None:
+                registry.leave(account, name, region)
+        return registry.members(account, name)
 
     def describe(self, request: DynamoRequest, name: str, now: float) -> dict[str, Any]:
         data = self.gateway.call_ok(request.environ, "DescribeTable", {"TableName": name})
-        state = self.registry.tables.get((request.account, request.region, name))
+        state = self.record(request.account, request.region, name)
         members = replicas.describe(self, request.account, request.region, name)
         return shape_table(data["Table"], state, now, self.wall.at(now), members)
 
@@ -180,7 +207,7 @@ class ControlPlane:
         check_request(body, request.region, self.rules)
         table, state = self.lookup(request, name)
         self.check_busy(state, body, name, now)
-        members = self.registry.members(request.account, name)
+        members = self.members(request.account, name)
         plan = plan_update(
             body,
             table,

@@ -41,12 +41,14 @@ def find_table(account: str, region: str, name: str) -> Any | None:
 
 
 def find_table_by_arn(account: str, region: str, arn: str) -> Any | None:
-    if not known_region(account, region):
+    """The table of `region` whose ARN is `arn`: looked up by the name in the ARN (moto's table ARN is made from
+    its name, arn:<partition>:dynamodb:<region>:<account>:table/<name>), then the whole ARN compared."""
+    if not arn.startswith("arn:") or ":table/" not in arn:
         return None
-    for table in list(backend(account, region).tables.values()):
-        if table.table_arn == arn:
-            return table
-    return None
+    table = find_table(account, region, arn.split(":table/", 1)[1])
+    if table is None or table.table_arn != arn:
+        return None
+    return table
 
 
 def drop_table(account: str, region: str, name: str) -> None:

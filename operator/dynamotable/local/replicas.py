@@ -33,12 +33,12 @@ class ReplicaAction:
 
 def describe(control: ControlPlane, account: str, region: str, name: str) -> list[dict[str, Any]]:
     """[DG-GT, A13] Replicas[] as seen from `region`: every other member with its status."""
-    members = control.registry.members(account, name)
+    members = control.members(account, name)
     if region not in members:
         return []
     described = []
     for other in sorted(members - {region}):
-        state = control.registry.tables.get((account, other, name))
+        state = control.record(account, other, name)
         status = state.status if state else ACTIVE
         entry: dict[str, Any] = {"RegionName": other, "ReplicaStatus": status}
         if state is not None and state.table_class:
@@ -57,7 +57,7 @@ def check(control: ControlPlane, request: DynamoRequest, table: Any, state: Tabl
             f"Region {target} is not supported. The latest version of global tables are only supported in the "
             f"following regions: [{', '.join(motobackend.supported_regions(account))}]."
         )
-    members = control.registry.members(account, name)
+    members = control.members(account, name)
     if kind != "Create":
         if target not in members:
             raise messages.validation(

@@ -7,6 +7,8 @@ is stale and dropped.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,9 +59,20 @@ class TableState:
     index_decreases: dict[str, DecreaseBudget] = field(default_factory=dict)  # each GSI's, separately [DG-Q]
     on_demand_switches: OnDemandSwitches = field(default_factory=OnDemandSwitches)  # to PAY_PER_REQUEST [A5]
 
+    queued: float | None = field(default=None, compare=False)  # the earliest due time it has in Registry.pending
+
     @property
     def status(self) -> str:
         return self.phase or ACTIVE
+
+    def next_due(self) -> float | None:
+        """When the earliest of its running transitions is up; None when nothing is running."""
+        due = [job.until for job in self.indexes.values()]
+        if self.phase is not None:
+            due.append(self.phase_until)
+        if self.sse_status is not None:
+            due.append(self.sse_until)
+        return min(due, default=None)
 
     def start_phase(self, status: str, until: float) -> None:
         if self.phase == status:
@@ -69,14 +82,43 @@ class TableState:
             self.phase_until = until
 
 
+PendingEntry = tuple[float, int, TableKey, TableState]  # due time, tie-breaker, the record's key, the record
+
+
 @dataclass
 class Registry:
+    """The records, by key, and the records with a running transition, by when it is due.
+
+    A transition is settled by the first request at or after its due time; only records in `pending` are
+    visited then, so a request costs the same whatever the number of tables.
+    """
+
     tables: dict[TableKey, TableState] = field(default_factory=dict)
     groups: dict[GroupKey, set[str]] = field(default_factory=dict)  # global table -> member regions
+    pending: list[PendingEntry] = field(default_factory=list)  # a heap on the endpoint clock
+    _order: itertools.count[int] = field(default_factory=itertools.count)
 
     def clear(self) -> None:
         self.tables.clear()
         self.groups.clear()
+        self.pending.clear()
+
+    def schedule(self, key: TableKey, state: TableState) -> None:
+        """Queue the record for its next due transition, unless it is already queued for that time or earlier."""
+        due = state.next_due()
+        if due is None or (state.queued is not None and state.queued <= due):
+            return
+        state.queued = due
+        heapq.heappush(self.pending, (due, next(self._order), key, state))
+
+    def pop_due(self, now: float) -> list[tuple[TableKey, TableState]]:
+        """The records with a transition due at `now`, each once, taken off the queue."""
+        due: dict[int, tuple[TableKey, TableState]] = {}
+        while self.pending and self.pending[0][0] <= now:
+            _, _, key, state = heapq.heappop(self.pending)
+            state.queued = None
+            due[id(state)] = (key, state)
+        return list(due.values())
 
     def members(self, account: str, name: str) -> set[str]:
         return self.groups.get((account, name), set())

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .controlplane import ControlPlane
 
 MAX_TAGS = 50
+TAGS_PAGE = 10  # moto's page size for ListTagsOfResource (AWS sets none; small pages exercise NextToken)
 
 
 def check_create(body: dict[str, Any]) -> None:
@@ -107,6 +108,27 @@ def untag_resource(control: ControlPlane, request: DynamoRequest, now: float) ->
     return json_reply({})
 
 
+def list_tags(control: ControlPlane, request: DynamoRequest, now: float) -> Reply:
+    """ListTagsOfResource, paged as moto pages it, but found by the ARN's name (moto compares every table's ARN)."""
+    arn = str(request.payload.get("ResourceArn", ""))
+    table = motobackend.find_table_by_arn(request.account, request.region, arn)
+    if table is None:
+        raise messages.arn_not_found(arn)
+    tags = list(table.tags or [])
+    start = 0
+    marker = request.payload.get("NextToken")
+    if marker:
+        keys = [tag["Key"] for tag in tags]
+        if marker not in keys:
+            raise messages.validation(f"Invalid NextToken: {marker}")
+        start = keys.index(marker) + 1
+    page = tags[start : start + TAGS_PAGE]
+    reply: dict[str, Any] = {"Tags": page}
+    if len(tags) > start + TAGS_PAGE:
+        reply["NextToken"] = page[-1]["Key"]
+    return json_reply(reply)
+
+
 def update_ttl(control: ControlPlane, request: DynamoRequest, now: float) -> Reply:
     name = table_name_of(request.payload.get("TableName"))
     spec = request.payload.get("TimeToLiveSpecification") or {}
@@ -134,7 +156,7 @@ def update_ttl(control: ControlPlane, request: DynamoRequest, now: float) -> Rep
     if window > 0 and state.ttl_changed_at is not None and now - state.ttl_changed_at < window:
         # [API, DG-Q, A5] one TTL enable/disable per table per hour.
         raise messages.validation("Time to live has been modified multiple times within a fixed interval")
-    regions = {request.region} | control.registry.members(request.account, name)
+    regions = {request.region} | control.members(request.account, name)
     for region in sorted(regions):
         member = motobackend.find_table(request.account, region, name)
         if member is None:
