@@ -13,10 +13,10 @@ from botocore.config import Config
 from click.testing import CliRunner
 
 from dynamotable.cli import main
+from dynamotable.engine.model import is_mutating
 from dynamotable.local import Latency, LocalEndpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-MUTATING = ("Create", "Update", "Delete", "Tag", "Untag")
 TABLE = """\
 apiVersion: dynamotable.io/v1alpha1
 kind: DynamoTable
@@ -55,7 +55,7 @@ def write(tmp_path: Path, *, policy: str = "Retain", gsi: bool = False) -> Path:
 
 
 def mutating(endpoint: LocalEndpoint) -> list[Any]:
-    return [r for r in endpoint.requests() if r.operation.startswith(MUTATING)]
+    return [r for r in endpoint.requests() if is_mutating(r.operation)]
 
 
 def test_every_example_converges_with_apply_local_and_a_fresh_plan_is_empty() -> None:

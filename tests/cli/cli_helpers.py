@@ -23,12 +23,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from dynamotable.engine.model import is_mutating
 from dynamotable.local import LocalEndpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "operator" / "dynamotable" / "commands" / "plan.schema.json"
 RUN_TIMEOUT = 30.0  # a hang fails the test; nothing here is a timing assertion
-MUTATING = ("Create", "Update", "Delete", "Tag", "Untag")
 
 
 def manifest(
@@ -191,7 +191,7 @@ def create_ours(
 
 
 def mutating(endpoint: LocalEndpoint) -> list[Any]:
-    return [r for r in endpoint.requests() if r.operation.startswith(MUTATING)]
+    return [r for r in endpoint.requests() if is_mutating(r.operation)]
 
 
 def closed_port() -> int:

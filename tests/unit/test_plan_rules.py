@@ -798,15 +798,6 @@ CASES: list[Case] = [
         checked=False,
     ),
     Case(
-        "rule_replicas_refused_when_the_spec_disables_the_stream",
-        {"stream": {"enabled": False}, "replicas": [{"region": "us-west-2"}], "deletionProtection": True},
-        live(stream_enabled=True, stream_view_type="KEYS_ONLY"),
-        steps=[upd(DeletionProtectionEnabled=True), upd(StreamSpecification={"StreamEnabled": False})],
-        blocked=[("InvalidSpec", "replicas")],
-        blocked_says=["replicas (us-west-2) need a stream", "stream.enabled: true with any viewType"],
-        checked=False,
-    ),
-    Case(
         "rule_stream_view_type_change_blocked_while_replicas_exist",
         {
             "stream": {"enabled": True, "viewType": "NEW_IMAGE"},
@@ -1424,3 +1415,19 @@ def test_delete_rule(case: DeleteCase) -> None:
         assert result.kept is not None and case.kept in result.kept
     if case.blocked:
         assert not result.steps and all(b.stops_all for b in result.blocked)
+
+
+def test_rule_replicas_with_a_disabled_stream_are_validation_s_to_refuse() -> None:
+    """The planner does not repeat validation's rules: replicas with stream.enabled false never reach it."""
+    from dynamotable.api.validation import validate_manifest
+
+    doc = _doc({"stream": {"enabled": False}, "replicas": [{"region": "us-west-2"}]})
+    manifest, errors = validate_manifest(doc, default_region=REGION)
+    assert manifest is None and any("stream" in str(e) for e in errors)
+    with pytest.raises(AssertionError, match="validated spec"):
+        plan(
+            schema_manifest(stream={"enabled": False}, replicas=[{"region": "us-west-2"}]),
+            live(),
+            region=REGION,
+            owner=OWNER,
+        )

@@ -574,11 +574,8 @@ class _Planner:
             return False
         # rule: switching to PROVISIONED carries the table's and every GSI's throughput in the same call (A3.5)
         spec = self.spec
-        if spec.read_capacity is None or spec.write_capacity is None:
-            self.block(
-                Reason.INVALID_SPEC, "readCapacity", "billingMode PROVISIONED needs readCapacity and writeCapacity"
-            )
-            return True
+        # validation (rule_billing_capacity) refuses PROVISIONED without capacity, for the table and every GSI
+        assert spec.read_capacity is not None and spec.write_capacity is not None, "validated spec expected"
         request: dict[str, Any] = {
             "BillingMode": PROVISIONED,
             "ProvisionedThroughput": {
@@ -593,13 +590,7 @@ class _Planner:
             want_gsi = desired.get(gsi.name)
             if want_gsi is None:
                 continue  # removed GSIs were deleted before this step
-            if want_gsi.read_capacity is None or want_gsi.write_capacity is None:
-                self.block(
-                    Reason.INVALID_SPEC,
-                    f"globalSecondaryIndexes[{gsi.name}]",
-                    f"GSI {gsi.name} needs readCapacity and writeCapacity for billingMode PROVISIONED",
-                )
-                continue
+            assert want_gsi.read_capacity is not None and want_gsi.write_capacity is not None, "validated spec"
             updates.append(
                 {
                     "Update": {
@@ -965,16 +956,9 @@ class _Planner:
         self.plan_replica_removals()
         new = [r for r in spec.replicas if live.replica(r.region) is None]
         managed, want = self.desired_stream()
-        if new and managed and want is None:
-            # rule: a replica needs a stream: adding one makes AWS enable a stream the spec disables (A7, A13)
-            self.block(
-                Reason.INVALID_SPEC,
-                "replicas",
-                f"replicas ({', '.join(r.region for r in new)}) need a stream and the spec disables it: DynamoDB "
-                "would enable one when the replica is added. Set stream.enabled: true with any viewType, or "
-                "leave stream out of the spec",
-            )
-            new = []
+        # validation (rule_replicas) refuses replicas with stream.enabled false: adding one would make AWS
+        # enable the stream the spec disables (A7, A13)
+        assert not (new and managed and want is None), "validated spec expected"
         for added in new:
             self.differ(f"replicas[{added.region}]", "present", None)
             create: dict[str, Any] = {"RegionName": added.region}
