@@ -55,3 +55,27 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "dynamotable-operator.allNamespaces" -}}
 {{- if empty .Values.operator.watchNamespaces }}true{{ end }}
 {{- end }}
+
+{{/* "true" when the operator runs with kopf peering: hot standby, or more than one shard. */}}
+{{- define "dynamotable-operator.peering" -}}
+{{- if or .Values.hotStandby.enabled (gt (int .Values.shards) 1) }}true{{ end }}
+{{- end }}
+
+{{/* Pods per shard: the hot-standby replicas, or one. */}}
+{{- define "dynamotable-operator.replicasPerShard" -}}
+{{- if .Values.hotStandby.enabled }}{{ .Values.hotStandby.replicas }}{{ else }}1{{ end }}
+{{- end }}
+
+{{/* kopf's peering object of shard $index (the operator derives the same name: shards.peering_name). */}}
+{{- define "dynamotable-operator.shardPeeringName" -}}
+{{- $base := include "dynamotable-operator.peeringName" .root }}
+{{- if eq (int .root.Values.shards) 1 }}{{ $base }}{{ else }}{{ printf "%s-shard-%d-of-%d" $base (int .index) (int .root.Values.shards) }}{{ end }}
+{{- end }}
+
+{{/* Labels selecting the pods of one workload: a shard's own when sharded (`.shardIndex` set, shards > 1). */}}
+{{- define "dynamotable-operator.podSelectorLabels" -}}
+{{ include "dynamotable-operator.selectorLabels" . }}
+{{- if and (hasKey . "shardIndex") (gt (int .Values.shards) 1) }}
+dynamotable.io/shard: {{ .shardIndex | quote }}
+{{- end }}
+{{- end }}

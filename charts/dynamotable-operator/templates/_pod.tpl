@@ -1,8 +1,10 @@
 {{/* Arguments of `dynamotable run` (the image's entrypoint). */}}
 {{- define "dynamotable-operator.args" -}}
-{{- if .Values.hotStandby.enabled }}
+{{- if include "dynamotable-operator.peering" . }}
 - --peering={{ include "dynamotable-operator.peeringName" . }}
 - --priority=$(POD_INDEX)
+- --shard-count={{ int .Values.shards }}
+- --shard-index={{ .shardIndex | default 0 }}
 {{- else }}
 - --standalone
 {{- end }}
@@ -30,7 +32,7 @@
 {{- define "dynamotable-operator.podTemplate" -}}
 metadata:
   labels:
-    {{- include "dynamotable-operator.selectorLabels" . | nindent 4 }}
+    {{- include "dynamotable-operator.podSelectorLabels" . | nindent 4 }}
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -76,7 +78,7 @@ spec:
         - name: DYNAMOTABLE_CLUSTER_ID
           value: {{ . | quote }}
         {{- end }}
-        {{- if .Values.hotStandby.enabled }}
+        {{- if include "dynamotable-operator.peering" . }}
         - name: POD_INDEX
           valueFrom:
             fieldRef:

@@ -7,16 +7,20 @@ what `dynamotable run` calls. Tests use `Operator.spawn()` to run it in-process 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
+import os
 import socket
+import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any, cast
 
 import kopf
 from prometheus_client import start_http_server
 
 from dynamotable.aws.clients import ClientFactory
-from dynamotable.operator import handlers, logs
+from dynamotable.operator import handlers, logs, shards
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
 from dynamotable.operator.metrics import Metrics
 from dynamotable.operator.reconciler import Reconciler
@@ -70,8 +74,28 @@ def kopf_settings(settings: OperatorSettings, *, peering: str | None = None) -> 
     return ks
 
 
+def _identity() -> str:
+    """Unique per process, like kopf's own default (host, start time, random): the pod name alone (POD_ID) could
+    be shared by the old and the new process of a restarted container."""
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
+    return f"{os.environ.get('POD_ID') or socket.gethostname()}/{stamp}/{uuid.uuid4().hex[:6]}"
+
+
+class ShardingNeedsPeering(ValueError):
+    pass
+
+
 class Operator:
-    def __init__(self, settings: OperatorSettings | None = None, *, login: Callable[[], kopf.ConnectionInfo]) -> None:
+    def __init__(
+        self,
+        settings: OperatorSettings | None = None,
+        *,
+        login: Callable[[], kopf.ConnectionInfo],
+        peering: str | None = None,
+        namespaces: Collection[str] = (),
+    ) -> None:
+        """`peering` and `namespaces` are what spawn()/run() will get; sharding (settings.shard_count) needs them
+        up front, since the shard's census reads the peering objects of that base name in those namespaces."""
         self.settings = settings or OperatorSettings()
         self.factory = ClientFactory(
             endpoint_url=self.settings.endpoint_url,
@@ -85,8 +109,39 @@ class Operator:
         self.kube = KubeApi(lambda: self.connection)
         self.reconciler = Reconciler(self.settings, self.factory, self.metrics, self.kube)
         self.registry = kopf.OperatorRegistry()
-        handlers.register(self.registry, self.reconciler, self._login)
+        # kopf's name for this process in the peering objects; passed to kopf so the shard census can find it.
+        self.identity = _identity()
+        self.peering = peering
+        self.shard = self._shard(peering, namespaces)
+        handlers.register(self.registry, self.reconciler, self._login, self.shard)
         logs.install_filters()
+
+    def _shard(self, peering: str | None, namespaces: Collection[str]) -> shards.Shard | None:
+        count = self.settings.shard_count
+        if count is None:
+            return None
+        if peering is None:
+            raise ShardingNeedsPeering("sharding (shard_count) needs peering (--peering NAME)")
+        if any(ch in ns for ns in namespaces for ch in "*?["):
+            raise ShardingNeedsPeering("sharding needs exact namespace names (no globs)")
+        gate = shards.ShardGate(
+            self.kube,
+            base=peering,
+            index=self.settings.shard_index,
+            count=count,
+            identity=str(self.identity),
+            namespaces=namespaces,
+            interval=self.settings.shard_census_interval,
+        )
+        shards.register(self.registry, gate)
+        shards.ShardMetrics(self.metrics.registry, gate)
+        return shards.Shard(self.settings.shard_index, count, gate)
+
+    def kopf_peering(self, peering: str | None) -> str | None:
+        """The peering object kopf uses: the shard's own one when sharded, else `peering` as given."""
+        if self.shard is None or peering is None:
+            return peering
+        return shards.peering_name(peering, self.shard.index, self.shard.count)
 
     def _login(self) -> kopf.ConnectionInfo:
         # kopf calls this at startup and again whenever its credentials stop working (e.g. a rotated token);
@@ -105,8 +160,10 @@ class Operator:
         ready_flag: asyncio.Event | None = None,
     ) -> Collection[asyncio.Task[None]]:
         """kopf's root tasks for this operator, on the running loop (for embedding and tests)."""
+        peering = self.kopf_peering(peering if peering is not None else self.peering)
         return await kopf.spawn_tasks(
             registry=self.registry,
+            identity=cast(Any, self.identity),  # kopf's Identity is a NewType of str it does not export
             settings=kopf_settings(self.settings, peering=peering),
             clusterwide=not namespaces,
             namespaces=list(namespaces),
@@ -131,6 +188,7 @@ class Operator:
         """Run until SIGINT/SIGTERM (kopf installs the signal handlers). Raises LoginFailed before starting
         anything when there is no usable Kubernetes connection (kopf itself would wait for one forever)."""
         self._login()
+        peering = self.kopf_peering(peering if peering is not None else self.peering)
         server = None
         if metrics_port:
             server, thread = start_http_server(metrics_port, addr=metrics_address, registry=self.metrics.registry)
@@ -138,6 +196,7 @@ class Operator:
         try:
             kopf.run(
                 registry=self.registry,
+                identity=cast(Any, self.identity),
                 settings=kopf_settings(self.settings, peering=peering),
                 clusterwide=not namespaces,
                 namespaces=list(namespaces),

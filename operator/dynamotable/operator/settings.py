@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dynamotable.api.spec import GROUP, DeletionPolicy
@@ -113,7 +113,31 @@ class OperatorSettings(BaseSettings):
         description="Retry delay after an unexpected error in a reconcile pass (a bug, a Kubernetes API error).",
     )
 
-    @field_validator("endpoint_url", "cluster_id", mode="before")
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Number of shards (docs/scaling.md). Unset: no sharding, this process serves every object. Set: "
+        "this process serves the objects whose sha256 of namespace/name falls in shard_index, needs --peering, and "
+        "acts only while no process with another shard count is alive.",
+    )
+    shard_index: int = Field(default=0, ge=0, description="This process's shard, 0 .. shard_count - 1.")
+    shard_census_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a shard lists the peering objects to check that no other shard count is alive; a "
+        "shard that cannot list them for 3 intervals pauses.",
+    )
+
+    @model_validator(mode="after")
+    def _shard_index_in_range(self) -> OperatorSettings:
+        if self.shard_count is not None and self.shard_index >= self.shard_count:
+            raise ValueError(f"shard_index {self.shard_index} is not below shard_count {self.shard_count}")
+        if self.shard_count is None and self.shard_index:
+            raise ValueError("shard_index needs shard_count")
+        return self
+
+    @field_validator("endpoint_url", "cluster_id", "shard_count", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
