@@ -71,7 +71,9 @@ async def test_run_serves_health_and_metrics_and_reconciles(harness: Harness, tm
     )
     try:
         status, body = 0, ""
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(
+            90
+        ):  # a bound against a hang: start-up imports kopf, boto3 and moto (slow under load)
             while status != 200:
                 status, body = await _get(f"http://127.0.0.1:{liveness}/healthz")
                 await asyncio.sleep(0.1)
@@ -79,7 +81,7 @@ async def test_run_serves_health_and_metrics_and_reconciles(harness: Harness, tm
 
         await eventually(lambda: any(r.action is not None and r.action.name == "WATCH" for r in h.k.log), timeout=10)
         await h.create("cli", table_spec(tableName=f"{h.namespace}-cli"))
-        await eventually(lambda: h.ready("cli"), timeout=20)
+        await eventually(lambda: h.ready("cli"), timeout=60)
 
         status, text = await _get(f"http://127.0.0.1:{metrics}/metrics")
         assert status == 200
