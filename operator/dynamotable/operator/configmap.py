@@ -2,8 +2,9 @@
 
 The ConfigMap carries an owner reference to the DynamoTable (controller, without blockOwnerDeletion so the
 operator needs no `update` on `dynamotables/finalizers`), so Kubernetes garbage-collects it with the table.
-It is written only when the rendering changes (its sha256 is kept in status.terraform); the drift check
-also reads it back and restores it if someone edited or deleted it. A ConfigMap of that name that is not
+It is written only when the rendering changes (its sha256 is kept in status.terraform); every
+`reconciler.VERIFY_EVERY`-th drift check also reads it back and restores it if someone edited or deleted it
+(the other drift checks cost no Kubernetes request). A ConfigMap of that name that is not
 ours is never overwritten.
 """
 

@@ -1,6 +1,6 @@
 """Kubernetes Events on DynamoTables, posted explicitly (kopf 1.45 no longer turns log lines into Events).
 
-Most Events come from the engine's Outcome (step started, Synced, DriftDetected, blocked, rate limited,
+Most Events come from the engine's Outcome (Synced, DriftDetected, blocked, rate limited,
 AWS errors, deletion steps); the reasons below are the ones the operator adds around them.
 """
 
@@ -24,6 +24,9 @@ TERRAFORM_CONFLICT = "TerraformConfigMapConflict"
 TERRAFORM_FAILED = "TerraformFailed"
 INVALID_ANNOTATION = "InvalidAnnotation"
 RECONCILE_ERROR = "ReconcileError"
+
+# The engine's "step started" Events: not posted (the step's end is, as Created/Updated).
+STARTED_REASONS: frozenset[str] = frozenset({"Creating", "Updating"})
 
 EventType = Literal["Normal", "Warning"]
 

@@ -21,6 +21,9 @@ NAMESPACE = "dynamotable"
 # Seconds; one pass is one to a few AWS calls, so most land in the low buckets.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
+# Seconds; a drift check normally starts within a few ms of its due time; minutes mean the checks fall behind.
+LAG_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0)
+
 
 class _PlanSteps(Collector):
     """Plan steps still to do, summed over all objects (a per-object series would not scale to 10k tables)."""
@@ -82,6 +85,12 @@ class Metrics:
         self.drift_corrections = Counter(
             f"{NAMESPACE}_drift_corrections",
             "AWS changes made to correct drift found by a drift check.",
+            registry=self.registry,
+        )
+        self.drift_check_lag = Histogram(
+            f"{NAMESPACE}_drift_check_lag_seconds",
+            "Seconds between the time a drift check was due and the time it ran.",
+            buckets=LAG_BUCKETS,
             registry=self.registry,
         )
         self.plan_steps = _PlanSteps()

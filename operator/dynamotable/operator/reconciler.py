@@ -14,7 +14,11 @@ Who drives an object:
   at the engine's requeue delays, until Synced again; it patches status itself (outside kopf's handler cycle).
 A resume or a metadata-only update of an object whose stored status is already steady for its generation
 makes no AWS call: its first drift check is placed at a random point of the interval instead, so a
-restart with 10k converged tables does not re-observe them all at once.
+restart with 10k converged tables does not re-observe them all at once. Neither does a create of an object
+this process already settled for its generation and uid: under load kopf's watch can lag behind its
+consistency timeout, and kopf then takes a stale body of its own (older than its diff-base annotation) for a
+new object. Drift passes run at most `drift_slots()` at a time, below the reconcile pool, so change handlers
+are never starved; how late each check ran is the `dynamotable_drift_check_lag_seconds` histogram.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 CONSISTENCY_TIMEOUT = 5.0  # seconds; kopf's default settings.persistence.consistency_timeout
+VERIFY_EVERY = 12  # drift checks per read-back of the Terraform ConfigMap (hourly at the default 5 min interval)
+
+
+def drift_slots(max_concurrent_reconciles: int) -> int:
+    """Drift passes in flight at most: half the reconcile pool, so change handlers always find a free thread."""
+    return max(1, max_concurrent_reconciles // 2)
 
 
 class Trigger(StrEnum):
@@ -120,6 +130,7 @@ class Reconciler:
         self.pool = ThreadPoolExecutor(
             max_workers=settings.max_concurrent_reconciles, thread_name_prefix="dynamotable-reconcile"
         )
+        self.drift_slots = asyncio.Semaphore(drift_slots(settings.max_concurrent_reconciles))
         # kopf's live index of every DynamoTable's claim (handlers.py); None when driven without kopf.
         self.claims: Mapping[claiming.ClaimKey, Any] | None = None
         # uids whose deletion finished here: no longer candidates, though the index drops them only later
@@ -299,9 +310,10 @@ class Reconciler:
             superseded=self._superseded(body),
             timing=self.timing,
         )
-        terraform = await self._terraform(
-            body, state, manifest, owner, outcome.status, logger=logger, verify=trigger == Trigger.DRIFT
-        )
+        # A quiet drift check trusts the sha256 in status; every VERIFY_EVERY-th one reads the ConfigMap back and
+        # restores it if someone edited or deleted it.
+        verify = trigger == Trigger.DRIFT and state.drift_passes % VERIFY_EVERY == 0
+        terraform = await self._terraform(body, state, manifest, owner, outcome.status, logger=logger, verify=verify)
         new_status = outcome.status.model_copy(update={"terraform": terraform})
         self._write_status(body, patch, state, statuses.dump(new_status))
         self._announce(body, outcome, state)
@@ -353,7 +365,7 @@ class Reconciler:
         if result == configmap.Result.CONFLICT:
             self._conflict(body, state, r.config_map)
             return None
-        if result in (configmap.Result.CREATED, configmap.Result.UPDATED):
+        if result == configmap.Result.UPDATED:  # a first rendering is announced by the creation itself
             events.post(
                 body,
                 "Normal",
@@ -408,12 +420,19 @@ class Reconciler:
         """The engine's Events, plus: a step finished, waiting on AWS, drift corrected."""
         reason, message = _ready_of(outcome.status)
         waiting = outcome.error is not None or (outcome.plan is not None and bool(outcome.plan.waiting))
+        # One Event per finished step (its start is in status.plan and the Progressing condition, not worth an
+        # Event each); when that step brought the table to Synced, the two are one Event.
+        engine_events = [e for e in outcome.events if e.reason not in events.STARTED_REASONS]
         if state.step_in_flight is not None and (outcome.executed is not None or not waiting):
             operation, description = state.step_in_flight
             done_reason = events.STEP_CREATED if operation == "CreateTable" else events.STEP_UPDATED
-            events.post(body, "Normal", done_reason, f"done: {description}")
+            synced = next((e for e in engine_events if e.reason == Reason.SYNCED), None)
+            if synced is not None:
+                engine_events.remove(synced)
+            suffix = f"; {synced.message}" if synced is not None and synced.message else ""
+            events.post(body, "Normal", done_reason, f"done: {description}{suffix}")
             state.step_in_flight = None
-        events.post_engine_events(body, outcome.events)
+        events.post_engine_events(body, engine_events)
         if outcome.executed is not None:
             state.step_in_flight = (outcome.executed.operation, outcome.executed.description)
         before = statuses.ready(body.get("status"))
@@ -441,7 +460,13 @@ class Reconciler:
         key = _key(body)
         generation = _generation(body)
         state = self.states.get(key)
-        if trigger != Trigger.CREATE and statuses.steady_at(body.get("status"), generation):
+        uid = str((body.get("metadata") or {}).get("uid") or "")
+        # A CREATE is also what kopf reports for a stale body of its own earlier patch (one older than the
+        # diff-base annotation it writes when the creation succeeded), once the watch lags behind by more than
+        # its consistency timeout. A genuinely new object has no status and was never settled here; an object
+        # re-created under the same name has a new uid.
+        settled_here = trigger == Trigger.CREATE and state.uid == uid and state.settled_at(generation)
+        if settled_here or statuses.steady_at(body.get("status"), generation):
             # Already settled for this generation (a restart, or a label/annotation edit): the drift timer
             # re-checks it at a random point of its interval. No AWS call here.
             if not state.settled_at(generation):
@@ -452,8 +477,20 @@ class Reconciler:
             self.metrics.reconciles.labels(trigger=trigger.value, result="Skipped").inc()
             return
         state.unsettle()
+        state.uid = uid
         async with state.lock:
             result = await self._pass(trigger, body, patch, logger, state)
+            delay = result.requeue_after
+            if trigger == Trigger.CREATE and not result.steady and delay is not None and delay <= self.timing.poll:
+                # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
+                # handler call, so the usual creation costs one kopf cycle (one progress annotation and one status
+                # write) rather than two. Safe to lose: if the operator stops meanwhile, the next pass finds the
+                # table by its owner tag (status is written once the step is seen through; an update's steps
+                # are recorded in status as they go).
+                await asyncio.sleep(delay)
+                patch.pop("status", None)
+                state.last_status = None
+                result = await self._pass(trigger, body, patch, logger, state)
         if result.steady:
             state.settle(generation, drift_checks=True)
             now = asyncio.get_running_loop().time()
@@ -523,7 +560,11 @@ class Reconciler:
         generation = _generation(body)
         loop = asyncio.get_running_loop()
         patch = kopf.Patch()
-        async with state.lock:
+        due = state.next_drift
+        async with self.drift_slots, state.lock:
+            if due is not None:
+                self.metrics.drift_check_lag.observe(max(0.0, loop.time() - due))
+            state.drift_passes += 1
             try:
                 result: PassResult | None = await self._pass(Trigger.DRIFT, body, patch, logger, state)
             except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced

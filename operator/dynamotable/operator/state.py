@@ -21,6 +21,7 @@ class ObjectState:
     # The generation whose change-handler work is over (converged, steady or terminal); None while the change
     # handler still owns the object (it requeues itself) or before resume/create ran in this process.
     settled_generation: int | None = None
+    uid: str = ""  # metadata.uid of the object the change handler last worked on (a re-created one differs)
     # Whether the drift timer may re-observe a settled object (steady states yes; terminal errors no).
     drift_checks: bool = False
     next_drift: float | None = None  # event-loop time of the next drift check
@@ -36,6 +37,7 @@ class ObjectState:
     passes: int = 0  # engine passes (reconcile or delete) made for this object
     drift_wakeups: int = 0  # times the drift timer woke up and looked whether a check was due
     requested_delay: float | None = None  # the delay the last pass asked for before the next (None: terminal)
+    drift_passes: int = 0  # drift checks made; every VERIFY_EVERY-th one reads the Terraform ConfigMap back
 
     def settle(self, generation: int | None, *, drift_checks: bool) -> None:
         self.settled_generation = generation if generation is not None else -1
