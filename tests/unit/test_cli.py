@@ -262,3 +262,12 @@ def test_long_bad_values_are_quoted_short_on_the_command_line(tmp_path: Path) ->
     lines = err.splitlines()
     assert len(lines) == 3 and all(len(line) < 400 for line in lines), lines
     assert "(100,000 characters)" in lines[0] or "(100,000 characters)" in lines[1]
+
+
+@pytest.mark.parametrize("bad", ["a:b", "x" * 129, "prod eu"])
+def test_a_cluster_id_that_cannot_be_part_of_the_ownership_tag_is_one_line(bad: str) -> None:
+    code, _, err = run(
+        "render", "-f", str(Path(__file__).resolve().parents[2] / "examples" / "basic.yaml"), "--cluster-id", bad
+    )
+    assert code == 1
+    assert err.startswith("error: --cluster-id") and err.count("\n") == 1 and "Traceback" not in err

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.api.validation import SpecError
+from dynamotable.api.validation import SpecError, validate_cluster_id
 from dynamotable.loader import Checked, LoadError, check, load
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,10 +114,18 @@ def exit_on_invalid(checked: Checked) -> None:
         sys.exit(1)
 
 
+def _checked_cluster_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    problem = validate_cluster_id(value) if value is not None else None
+    if problem is not None:
+        fail(f"--cluster-id (or $DYNAMOTABLE_CLUSTER_ID): {problem}")
+    return value
+
+
 def cluster_id_option(func: F) -> F:
     return click.option(
         "--cluster-id",
         default=lambda: os.environ.get("DYNAMOTABLE_CLUSTER_ID") or None,
+        callback=_checked_cluster_id,
         help="The operator's cluster id ($DYNAMOTABLE_CLUSTER_ID): part of the ownership tag it writes.",
     )(func)
 
