@@ -122,10 +122,20 @@ def _checked_cluster_id(ctx: click.Context, param: click.Parameter, value: str |
 
 
 def cluster_id_option(func: F) -> F:
+    """--cluster-id, refused in one line when it cannot be part of the ownership tag."""
+    return _cluster_id_option(func, callback=_checked_cluster_id)
+
+
+def unchecked_cluster_id_option(func: F) -> F:
+    """--cluster-id for a command that judges it itself (iam-policy: only some of its outputs use it)."""
+    return _cluster_id_option(func, callback=None)
+
+
+def _cluster_id_option(func: F, *, callback: Any) -> F:
     return click.option(
         "--cluster-id",
         default=lambda: os.environ.get("DYNAMOTABLE_CLUSTER_ID") or None,
-        callback=_checked_cluster_id,
+        callback=callback,
         help="The operator's cluster id ($DYNAMOTABLE_CLUSTER_ID): part of the ownership tag it writes.",
     )(func)
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import click
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.commands.common import cluster_id_option, default_region, exit_on_invalid, fail, load_checked
+from dynamotable.commands.common import default_region, exit_on_invalid, fail, load_checked, unchecked_cluster_id_option
 from dynamotable.commands.engine_operations import engine_operations
 from dynamotable.terraform.iam import (
     ACCOUNT_ID,
@@ -137,7 +137,7 @@ def table_ref(manifest: DynamoTable, region: str) -> TableRef:
     multiple=True,
     help="Customer managed KMS key tables are encrypted with. Repeatable. With -f the manifests' keys are used.",
 )
-@cluster_id_option
+@unchecked_cluster_id_option
 def iam_policy_command(
     *,
     paths: tuple[str, ...],
