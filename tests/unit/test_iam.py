@@ -28,6 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
+from dynamotable.api import spec as s
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.commands.engine_operations import engine_operations, scan_source
@@ -1035,3 +1036,14 @@ def test_the_options_table_lists_every_operator_policy_option() -> None:
     for param in iam_policy_command.params:
         if param.name not in ("access", "read_only"):
             assert documented & set(param.opts), f"docs/iam.md does not list {param.opts}"
+
+
+def test_the_region_and_cluster_id_rules_are_the_api_s() -> None:
+    """iam-policy judges a region and a cluster id by the same definitions as manifests and the operator."""
+    from dynamotable.api.validation import validate_cluster_id
+    from dynamotable.terraform.iam import CLUSTER_ID, REGION
+
+    for region in ("eusc-de-east-1", "us-gov-west-1", "ap-southeast-5", "us-east-1x", "US-EAST-1"):
+        assert REGION.ok(region) == bool(re.fullmatch(s.REGION_PATTERN, region))
+    for cluster_id in ("prod-eu", "a:b", "x" * 129, "a/b=c"):
+        assert CLUSTER_ID.ok(cluster_id) == (validate_cluster_id(cluster_id) is None)

@@ -26,6 +26,8 @@ SHORT_NAMES = ("ddb",)
 
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 NAME_MIN, NAME_MAX = 3, 255
+# us-east-1, ap-southeast-5, us-gov-west-1, eusc-de-east-1 (European Sovereign Cloud); unanchored
+REGION_PATTERN = r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}"
 MAX_GSIS = 20
 MAX_LSIS = 5
 MAX_PROJECTED_NON_KEY_ATTRIBUTES = 100
@@ -121,8 +123,7 @@ WarmUnits = Annotated[int, Field(ge=1), BeforeValidator(_integral_float)]
 PitrDays = Annotated[int, Field(ge=PITR_MIN_DAYS, le=PITR_MAX_DAYS), BeforeValidator(_integral_float)]
 # Table and index names: 3-255 characters of [A-Za-z0-9_.-] (DynamoDB quotas, "Naming rules").
 ResourceName = Annotated[str, Field(min_length=NAME_MIN, max_length=NAME_MAX, pattern=NAME_PATTERN)]
-# us-east-1, ap-southeast-5, us-gov-west-1, eusc-de-east-1 (European Sovereign Cloud)
-Region = Annotated[str, Field(pattern=r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$"), AfterValidator(_ascii)]
+Region = Annotated[str, Field(pattern=f"^{REGION_PATTERN}$"), AfterValidator(_ascii)]
 KmsKeyArn = Annotated[
     str, Field(pattern=r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"), AfterValidator(_ascii)
 ]

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dynamotable.api.validation import OWNER_TAG
+from dynamotable.api import spec as s
+from dynamotable.api.validation import CLUSTER_ID_PATTERN, OWNER_TAG
 
 POLICY_VERSION = "2012-10-17"
 ANY = "*"
@@ -110,7 +111,7 @@ class Rule:
 
 
 REGION = Rule(
-    re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]", re.ASCII),
+    re.compile(s.REGION_PATTERN, re.ASCII),
     "an AWS region",
     "give one like eu-west-1 (lower-case ASCII letters and dashes, ending in a digit)",
 )
@@ -126,20 +127,20 @@ TABLE_PREFIX = Rule(
     "give at most 255 characters of A-Z a-z 0-9 _ . - (DynamoDB table-name characters; no * or ?)",
 )
 TABLE_NAME = Rule(
-    re.compile(r"[A-Za-z0-9_.\-]{3,255}", re.ASCII),
+    re.compile(rf"[A-Za-z0-9_.\-]{{{s.NAME_MIN},{s.NAME_MAX}}}", re.ASCII),
     "a DynamoDB table name",
     "give 3-255 characters of A-Z a-z 0-9 _ . -",
 )
 # The ownership tag reads `<cluster-id>:<namespace>/<name>`, matched here as `<cluster-id>:*`: tag-value
 # characters, without ':' (a cluster "a" would otherwise match the tables of cluster "a:b") and never * or ?.
 CLUSTER_ID = Rule(
-    re.compile(r"[A-Za-z0-9+=._/\-]{1,128}", re.ASCII),
+    CLUSTER_ID_PATTERN,  # the one definition, api/validation.validate_cluster_id
     "a cluster id",
     "give 1-128 characters of A-Z a-z 0-9 + = . _ / - (tag-value characters, no ':' and no * or ?), the same "
     "value as the operator's operator.clusterId",
 )
 KMS_KEY_ARN = Rule(
-    re.compile(r"arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:key/[A-Za-z0-9\-]+", re.ASCII),
+    re.compile(rf"arn:aws(?:-[a-z]+)*:kms:{s.REGION_PATTERN}:[0-9]{{12}}:key/[A-Za-z0-9\-]+", re.ASCII),
     "a KMS key ARN",
     "give the key's ARN, arn:aws:kms:<region>:<account>:key/<key-id> (not an alias, no wildcards)",
 )
