@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dynamotable.api.status import recorded_region
+from dynamotable.api.status import pin_recorded_region
 
 # The AWS account the operator's credentials reach. One per operator today; the key keeps the dimension so
 # that tables of the same name in two accounts never meet.
@@ -50,16 +50,14 @@ def _sortable(ts: str) -> str:
 
 
 def resolve_region(body: Mapping[str, Any], default_region: str) -> str:
-    """Where the object's table lives: spec.region, else the region recorded in status, else the default.
-
-    An explicit spec.region that differs from a recorded table's region is refused elsewhere (reconciler);
-    here spec.region wins only so that every caller resolves the same way.
-    """
-    spec = body.get("spec") or {}
-    explicit = spec.get("region") if isinstance(spec, Mapping) else None
-    if isinstance(explicit, str) and explicit:
-        return explicit
-    return recorded_region(body) or default_region
+    """Where the object's table lives, as the reconciler resolves it (api.status.pin_recorded_region): spec.region,
+    else the region recorded in status, else the default. An explicit spec.region that differs from a recorded
+    table's region is refused by the reconciler; here it wins so that every caller resolves the same way."""
+    raw = body.get("spec")
+    spec = dict(raw) if isinstance(raw, Mapping) else {}
+    pin_recorded_region(spec, body)
+    region = spec.get("region")
+    return region if isinstance(region, str) and region else default_region
 
 
 def table_name_of(body: Mapping[str, Any]) -> str:
