@@ -116,3 +116,25 @@ def test_sharded_renders_are_valid_kubernetes_objects(render: Render, values: di
         if doc["kind"] not in CUSTOM_KINDS:
             for version in (KIND_FLOOR.get(doc["kind"], KUBE_FLOOR), kv.latest_version()):
                 kv.validate(doc, version, strict=True)
+
+
+@pytest.mark.parametrize(("shards", "rps", "operations", "indexed"), [(1, 200.0, 200, 100), (3, 200 / 3, 66, 33)])
+def test_the_aws_pacing_is_split_across_shards(
+    render: Render, monkeypatch: pytest.MonkeyPatch, shards: int, rps: float, operations: int, indexed: int
+) -> None:
+    """aws.requestsPerSecond / maxTableOperations / maxIndexedCreates are the release's budget per account and
+    region: each shard gets its share, and the operator accepts what the chart writes."""
+    docs = render(shards=shards, aws={"region": "us-east-1", "requestsPerSecond": 200})
+    workloads = of_kind(docs, "StatefulSet") or of_kind(docs, "Deployment")
+    assert len(workloads) == shards
+    for workload in workloads:
+        env = {e["name"]: e.get("value") for e in _containers(workload)["env"]}
+        for name in (
+            "DYNAMOTABLE_AWS_REQUESTS_PER_SECOND",
+            "DYNAMOTABLE_MAX_TABLE_OPERATIONS",
+            "DYNAMOTABLE_MAX_INDEXED_CREATES",
+        ):
+            monkeypatch.setenv(name, str(env[name]))
+        settings = OperatorSettings()
+        assert settings.aws_requests_per_second == pytest.approx(rps)
+        assert (settings.max_table_operations, settings.max_indexed_creates) == (operations, indexed)

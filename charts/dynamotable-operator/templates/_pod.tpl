@@ -70,6 +70,13 @@ spec:
           value: {{ .Values.operator.defaultDeletionPolicy | quote }}
         - name: DYNAMOTABLE_MAX_CONCURRENT_RECONCILES
           value: {{ .Values.operator.maxConcurrentReconciles | quote }}
+        {{- $shards := max 1 (int .Values.shards) }}
+        - name: DYNAMOTABLE_AWS_REQUESTS_PER_SECOND
+          value: {{ divf .Values.aws.requestsPerSecond $shards | quote }}
+        - name: DYNAMOTABLE_MAX_TABLE_OPERATIONS
+          value: {{ max 1 (div (int .Values.aws.maxTableOperations) $shards) | quote }}
+        - name: DYNAMOTABLE_MAX_INDEXED_CREATES
+          value: {{ max 1 (div (int .Values.aws.maxIndexedCreates) $shards) | quote }}
         {{- with .Values.aws.endpointUrl }}
         - name: DYNAMOTABLE_ENDPOINT_URL
           value: {{ . | quote }}

@@ -5,6 +5,9 @@ mode, so throttling, 5xx and connection errors are retried inside the call), res
 explicit URL, else `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`), and is the single hook point where
 tests, metrics and benchmarks attach botocore event handlers to every client, present and future.
 
+Every DynamoDB HTTP attempt takes a token from the factory's bucket for its region (`aws.limits`), and
+`table_operations(region)` holds the region's cap on tables in a table operation.
+
 `Reachability` watches every HTTP attempt of a factory's clients and tells for how long the endpoint has not
 answered at all (connection refused, DNS failure, connect timeout, proxy down), as opposed to answering with
 an error; `unreachable_message` turns such a failure into one line that says what to check.
@@ -24,6 +27,8 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ProxyConnectionError
+
+from .limits import ControlPlaneLimits, TableOperations
 
 Handler = Callable[..., Any]
 
@@ -62,8 +67,10 @@ class ClientFactory:
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
         max_pool_connections: int = 10,
+        limits: ControlPlaneLimits | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
+        self.limits = limits if limits is not None else ControlPlaneLimits()
         self.max_attempts = max_attempts
         self.credentials = credentials
         self._config = Config(
@@ -107,6 +114,8 @@ class ClientFactory:
                 )
                 client.meta.events.register("before-call", self._count_call)
                 client.meta.events.register("before-send", self._count_attempt)
+                if service == "dynamodb":
+                    client.meta.events.register("before-send", self._pace(region, creds))
                 for event_name, handler in self._hooks:
                     client.meta.events.register(event_name, handler)
                 self._clients[key] = client
@@ -140,6 +149,18 @@ class ClientFactory:
             self._hooks = [(e, h) for e, h in self._hooks if not (e == event_name and h is handler)]
             for client in self._clients.values():
                 client.meta.events.unregister(event_name, handler)
+
+    def table_operations(self, region: str) -> TableOperations:
+        """The table-operation slots of this factory's account in `region` (see aws.limits)."""
+        return self.limits.operations(region, self.credentials)
+
+    def _pace(self, region: str, creds: Credentials | None) -> Handler:
+        bucket = self.limits.bucket(region, creds)
+
+        def take_token(**_: Any) -> None:  # every HTTP attempt, retries included, as AWS counts them
+            bucket.take()
+
+        return take_token
 
     def _count_call(self, model: Any = None, **_: Any) -> None:
         if model is not None:

@@ -17,6 +17,12 @@ import click
 from rich.console import Console
 
 from dynamotable.api.spec import DynamoTable
+from dynamotable.aws.limits import (
+    AWS_CONTROL_PLANE_RPS,
+    AWS_TABLE_OPERATIONS,
+    DEFAULT_REQUESTS_PER_SECOND,
+    DEFAULT_TABLE_OPERATIONS,
+)
 from dynamotable.commands.confirm import approved_only, ask, destructive_steps, read_only
 from dynamotable.commands.passes import (
     Final,
@@ -45,6 +51,12 @@ __all__ = ["LOCAL_LATENCY", "LOCAL_TIMING", "Deadline", "Passes", "Target", "con
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _keep_in_meta(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """The pacing options are read where the AWS clients are made (commands.target.connect), not by each command."""
+    ctx.meta[f"dynamotable.{param.name}"] = value
+    return value
+
+
 def target_options(func: F) -> F:
     options = [
         click.option(
@@ -64,6 +76,26 @@ def target_options(func: F) -> F:
         ),
         click.option(
             "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output."
+        ),
+        click.option(
+            "--max-requests-per-second",
+            type=click.FloatRange(min=0.1, max=AWS_CONTROL_PLANE_RPS),
+            default=DEFAULT_REQUESTS_PER_SECOND,
+            show_default=True,
+            expose_value=False,
+            callback=_keep_in_meta,
+            help="DynamoDB requests (retries included) this command sends per second per region at most; AWS "
+            f"throttles above {AWS_CONTROL_PLANE_RPS:,} per account and region.",
+        ),
+        click.option(
+            "--max-table-operations",
+            type=click.IntRange(min=1, max=AWS_TABLE_OPERATIONS),
+            default=DEFAULT_TABLE_OPERATIONS,
+            show_default=True,
+            expose_value=False,
+            callback=_keep_in_meta,
+            help="Tables this command keeps in a create, update or delete at once per region (creates with "
+            f"indexes: half as many); AWS refuses more than {AWS_TABLE_OPERATIONS} per account and region.",
         ),
     ]
     for option in reversed(options):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import click
 
 from dynamotable.aws.clients import ClientFactory, Credentials, Reachability, is_loopback_url
+from dynamotable.aws.limits import DEFAULT_REQUESTS_PER_SECOND, DEFAULT_TABLE_OPERATIONS, ControlPlaneLimits
 from dynamotable.commands import local_state
 from dynamotable.commands.common import fail
 from dynamotable.commands.confirm import CallGuard
@@ -78,6 +79,18 @@ def check_endpoint_url(url: str) -> None:
         fail(f"--endpoint-url {url!r} is not an http(s) URL: write it with its scheme, e.g. {fix}")
 
 
+def pacing() -> ControlPlaneLimits:
+    """The AWS pacing of this command [A18]: its --max-requests-per-second and --max-table-operations."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    operations = int(meta.get("dynamotable.max_table_operations") or DEFAULT_TABLE_OPERATIONS)
+    return ControlPlaneLimits(
+        requests_per_second=float(meta.get("dynamotable.max_requests_per_second") or DEFAULT_REQUESTS_PER_SECOND),
+        table_operations=operations,
+        indexed_creates=max(1, operations // 2),
+    )
+
+
 @contextmanager
 def connect(
     local: bool, endpoint_url: str | None, local_latency: str, *, pool: int = 10, timeout: float = 3600.0
@@ -89,6 +102,7 @@ def connect(
         "read_timeout": min(READ_TIMEOUT, max(1.0, timeout)),
         "max_attempts": CLI_MAX_ATTEMPTS,
         "max_pool_connections": pool,
+        "limits": pacing(),
     }
     if not local:
         if endpoint_url is not None:

@@ -1,6 +1,6 @@
 """One level-triggered pass: validate -> observe -> ownership -> plan -> execute ONE step -> Outcome.
 
-The same function serves create, update, resume and the drift timer (design section 4). It never waits on
+The same function serves create, update, resume and the drift timer (docs/lifecycle.md). It never waits on
 AWS: when AWS is busy it returns, and `Outcome.requeue_after` says when to call it again. `delete` is the
 finalizer's counterpart (deletionPolicy Retain / Delete).
 """
@@ -32,6 +32,7 @@ from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, Ra
 from dynamotable.engine.execute import execute
 from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
+from dynamotable.engine.operations import after_execution, note_progress, refusal
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_delete import plan_delete
 
@@ -356,6 +357,7 @@ def reconcile(
         return _error_outcome(report, exc, timing)
 
     if live is None:
+        note_progress(factory, region, name, settled=True)
         return _create(manifest, factory, report, region=region, owner=owner, timing=timing)
 
     live_owner = live.tags.get(OWNER_TAG)
@@ -401,6 +403,7 @@ def reconcile(
         lost = Drift(f"tags.{OWNER_TAG}", owner, live_owner if live_owner is not None else "absent")
         the_plan = replace(the_plan, drift=[*the_plan.drift, lost])
     report.planned(the_plan, executed=False)
+    note_progress(factory, region, name, settled=live.status == "ACTIVE" and not the_plan.waiting)
     stopper = next((b for b in the_plan.blocked if b.stops_all), None)
     if stopper is not None:
         return _blocked(report, stopper, the_plan, timing)
@@ -443,14 +446,29 @@ def reconcile(
         return report.outcome(None, plan=the_plan)
 
     step = the_plan.steps[0]
+    waiting = _no_slot(report, factory, step, timing, the_plan)
+    if waiting is not None:
+        return waiting
     try:
         execute(factory, step, now=report.now)
     except AwsCallFailed as exc:
         return _error_outcome(report, exc, timing, the_plan=the_plan)
+    after_execution(factory, step, name)
     report.planned(the_plan, executed=True)
     report.event("Normal", Reason.UPDATING.value, step.description)
     report.set(ConditionStatus.FALSE, Reason.UPDATING, step.description, progressing=True)
     return report.outcome(_poll(timing, report) if step.transitions else 0.0, executed=step, plan=the_plan)
+
+
+def _no_slot(
+    report: _Report, factory: ClientFactory, step: Step, timing: Timing, the_plan: Plan | None
+) -> Outcome | None:
+    """The outcome of a pass whose table operation must wait for a slot [A18]; None when it may go."""
+    why = refusal(factory, step, report.manifest.table_name)
+    if why is None:
+        return None
+    report.set(ConditionStatus.FALSE, Reason.RATE_LIMITED, f"{step.description}: {why}", progressing=True)
+    return report.outcome(_poll(timing, report), plan=the_plan)
 
 
 def _utcnow() -> datetime:
@@ -525,6 +543,9 @@ def _create(
             )
             return report.outcome(None, plan=the_plan)
     step = the_plan.steps[0]
+    waiting = _no_slot(report, factory, step, timing, the_plan)
+    if waiting is not None:
+        return waiting
     try:
         response = execute(factory, step, now=report.now)
     except AwsCallFailed as exc:
@@ -600,6 +621,7 @@ def delete(
         live = observe(factory, manifest, region=region)
     except AwsCallFailed as exc:
         return _error_outcome(report, exc, timing)
+    note_progress(factory, region, name, settled=live is None)
     if live is None or live.status == "DELETING":  # gone, or its tags are not readable any more: no owner check
         if live is None:
             report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
@@ -641,10 +663,14 @@ def _follow_delete_plan(report: _Report, factory: ClientFactory, the_plan: Plan,
 def _run_delete_step(
     report: _Report, factory: ClientFactory, step: Step, timing: Timing, *, done_after: bool
 ) -> Outcome:
+    waiting = _no_slot(report, factory, step, timing, None)
+    if waiting is not None:
+        return waiting
     try:
         execute(factory, step, now=report.now)
     except AwsCallFailed as exc:
         return _error_outcome(report, exc, timing)
+    after_execution(factory, step, report.manifest.table_name)
     report.event("Normal", Reason.DELETING.value, step.description)
     report.fields["plan"] = []
     report.set(ConditionStatus.FALSE, Reason.DELETING, step.description, progressing=not done_after)

@@ -84,6 +84,9 @@ Capacity decreases: 4 per UTC day, then 1   | [DG-Q, A5]; AWS's LimitExceeded te
 Switches to PAY_PER_REQUEST: 4 in a rolling | [DG-SW, A5]; LimitExceeded "Update to PayPerRequest | limits,
   24 h; back to PROVISIONED any time        |   mode are limited to ..." [reported 2019 text]     |   controlplane
   (both in Rules, AWS's values by default)  |                                                     |
+Per account and region: 500 tables in a     | [DG-Q, API, A18]; LimitExceeded "...simultaneously" | limits,
+  table operation, 250 indexed creates,     |   and ThrottlingException; moto counts nothing [B1] |   controlplane,
+  2,500 control-plane requests/s (Rules)    |                                                     |   state
 Dates on the endpoint clock (LocalEndpoint  | stream labels `2026-12-01T08:35:42.690` (UTC, ms,   | timestamps,
   epoch=...): CreationDateTime, labels,     |   no zone) [API, TF streamLabelRegex]; JSON epoch   |   describe
   Last*DateTime, PITR window; ms in JSON    |   seconds with milliseconds; moto: microseconds     |

@@ -88,6 +88,12 @@ class Rules:
     on_demand_switches, on_demand_switch_window: switches from PROVISIONED to PAY_PER_REQUEST per table within
         a rolling window of that many seconds (AWS: 4 in 24 h [DG-SW]); switching back is never limited.
         on_demand_switches <= 0 disables the limit.
+    table_operations, indexed_creates: tables of an account and region that may be in a table operation at
+        once (CreateTable, UpdateTable, DeleteTable, UpdateTimeToLive until the table settles), and creates of
+        tables with secondary indexes among them (AWS: 500 and 250 [A18]); another one is LimitExceeded
+        "...simultaneously". 0 disables the cap.
+    control_plane_rps: control-plane requests per second per account and region (AWS: 2,500 [A18]); more
+        within one second are ThrottlingException. 0 disables the limit.
 
     Replica streams are not switchable: like AWS, the endpoint takes a replica on a table with a stream of
     any view type, or without one (and then enables NEW_AND_OLD_IMAGES) [A7]; NEW_AND_OLD_IMAGES as a
@@ -100,9 +106,19 @@ class Rules:
     decrease_interval: float = 3600.0
     on_demand_switches: int = 4
     on_demand_switch_window: float = 86400.0
+    table_operations: int = 500
+    indexed_creates: int = 250
+    control_plane_rps: float = 2500.0
 
     def __post_init__(self) -> None:
-        for name in ("ttl_change_window", "decrease_interval", "on_demand_switch_window"):
+        for name in (
+            "ttl_change_window",
+            "decrease_interval",
+            "on_demand_switch_window",
+            "table_operations",
+            "indexed_creates",
+            "control_plane_rps",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"rule {name} must be >= 0, got {getattr(self, name)}")
 

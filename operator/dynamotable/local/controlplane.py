@@ -11,7 +11,7 @@ from . import messages, motobackend, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .gateway import MotoGateway
-from .limits import DecreaseBudget
+from .limits import CONTROL_PLANE, DecreaseBudget, RequestRate, check_table_operation
 from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableKey, TableState
 from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update, sse_enabled
 from .wire import AwsError, DynamoRequest, Reply, error_reply, json_reply, table_name_of
@@ -31,6 +31,7 @@ class ControlPlane:
         self.clock = clock
         self.wall = wall
         self.registry = Registry()
+        self.rate = RequestRate()
         self.visits = 0  # table records looked at (settle, lookups): a request's share must not grow with tables
         self._touched: dict[TableKey, TableState] = {}  # records this request may have changed
         self.handlers: dict[str, Handler] = {
@@ -53,6 +54,11 @@ class ControlPlane:
         now = self.clock()
         try:
             self.settle(now)
+            if request.operation in CONTROL_PLANE and not self.rate.allow(
+                (request.account, request.region), now, self.rules
+            ):
+                # [A18] AWS's control-plane throttle; botocore retries ThrottlingException with backoff (A15).
+                return error_reply(AwsError("ThrottlingException", "Rate of requests exceeds the allowed throughput."))
             handler = self.handlers.get(request.operation)
             if handler is None:
                 return self.passthrough(request)
@@ -97,11 +103,13 @@ class ControlPlane:
             if live is None or live is not state.table:
                 if registry.tables.get(key) is state:
                     del registry.tables[key]
+                    registry.forget(key)
                 continue
             if state.phase is not None and now >= state.phase_until:
                 if state.phase == DELETING:
                     motobackend.drop_table(account, region, name)
                     registry.tables.pop(key, None)
+                    registry.forget(key)
                     registry.leave(account, name, region)
                     continue
                 state.phase = None
@@ -114,6 +122,17 @@ class ControlPlane:
             if state.sse_status is not None and now >= state.sse_until:
                 state.sse_status = None
             registry.schedule(key, state)
+
+    def check_table_operation(self, request: DynamoRequest, name: str, *, indexed_create: bool = False) -> None:
+        """[A18] LimitExceeded when the account and region have the most tables in a table operation already."""
+        place = (request.account, request.region)
+        check_table_operation(
+            self.registry.busy.get(place, set()),
+            self.registry.creating_indexed.get(place, set()),
+            name,
+            self.rules,
+            indexed_create=indexed_create,
+        )
 
     def record(self, account: str, region: str, name: str) -> TableState | None:
         """The record of the live table, if there is one (records of tables moto dropped are ignored)."""
@@ -152,6 +171,11 @@ class ControlPlane:
     def create_table(self, request: DynamoRequest, now: float) -> Reply:
         body = copy.deepcopy(request.payload)
         subresources.check_create(body)
+        self.check_table_operation(
+            request,
+            str(body.get("TableName")),
+            indexed_create=bool(body.get("GlobalSecondaryIndexes") or body.get("LocalSecondaryIndexes")),
+        )
         sse = body.get("SSESpecification")
         if isinstance(sse, dict) and sse_enabled(sse):
             # [API SSESpecification, A10] DynamoDB reports the key as a key ARN whatever form was given; moto
@@ -184,6 +208,7 @@ class ControlPlane:
         name = table_name_of(request.payload.get("TableName"))
         table, state = self.lookup(request, name)
         if state.phase != DELETING:
+            self.check_table_operation(request, name)
             if state.indexes:
                 # [DG-GSI, A4] the table cannot be deleted while any index is being built, updated or deleted.
                 raise messages.in_use("Cannot delete table while indexes are being created, updated, or deleted.")
@@ -207,6 +232,7 @@ class ControlPlane:
         check_request(body, request.region, self.rules)
         table, state = self.lookup(request, name)
         self.check_busy(state, body, name, now)
+        self.check_table_operation(request, name)
         members = self.members(request.account, name)
         plan = plan_update(
             body,

@@ -1,15 +1,74 @@
-"""Per-table rate limits of the control plane: the daily capacity-decrease budget and switches to on-demand [A5].
+"""Rate limits of the control plane.
 
-Both are kept per table (the decrease budget also per GSI) in wall-clock time (config.WallClock), so a test
-that moves the endpoint's clock by an hour or a day sees the limit lift exactly as on AWS.
+Per table [A5]: the daily capacity-decrease budget and switches to on-demand, both kept (the decrease budget
+also per GSI) in wall-clock time (config.WallClock), so a test that moves the endpoint's clock by an hour or a
+day sees the limit lift exactly as on AWS. Per account and region [A18]: the cap on tables in a table
+operation (`check_table_operation`) and on control-plane requests per second (`RequestRate`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import messages
 from .config import Rules
 from .timestamps import DAY, utc_day
+
+# [A18] The requests AWS's control-plane rate counts (the endpoint passes data-plane calls through).
+CONTROL_PLANE = frozenset(
+    {
+        "CreateTable",
+        "DescribeTable",
+        "UpdateTable",
+        "DeleteTable",
+        "ListTables",
+        "UpdateTimeToLive",
+        "DescribeTimeToLive",
+        "UpdateContinuousBackups",
+        "DescribeContinuousBackups",
+        "TagResource",
+        "UntagResource",
+        "ListTagsOfResource",
+    }
+)
+
+
+def check_table_operation(
+    busy: set[str], creating_indexed: set[str], name: str, rules: Rules, *, indexed_create: bool = False
+) -> None:
+    """[A18] Refuse a table operation on `name` while the account and region already have the most tables in
+    one (a table already in an operation is not counted twice), or a create with indexes while the most of
+    those run."""
+    if rules.table_operations and name not in busy and len(busy) >= rules.table_operations:
+        raise messages.limit_exceeded(
+            f"Subscriber limit exceeded: Only {rules.table_operations} tables can be created, updated, or deleted "
+            "simultaneously"
+        )
+    if indexed_create and rules.indexed_creates and len(creating_indexed) >= rules.indexed_creates:
+        raise messages.limit_exceeded(
+            f"Subscriber limit exceeded: Only {rules.indexed_creates} tables with secondary indexes can be "
+            "created simultaneously"
+        )
+
+
+@dataclass
+class RequestRate:
+    """[A18] Control-plane requests per account and region: at most `control_plane_rps` in any second
+    (a token bucket holding one second's worth), on the endpoint's clock."""
+
+    tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # place -> (tokens, at)
+
+    def allow(self, place: tuple[str, str], now: float, rules: Rules) -> bool:
+        rate = rules.control_plane_rps
+        if not rate:
+            return True
+        tokens, at = self.tokens.get(place, (rate, now))
+        tokens = min(rate, tokens + max(0.0, now - at) * rate)
+        if tokens < 1.0:
+            self.tokens[place] = (tokens, now)
+            return False
+        self.tokens[place] = (tokens - 1.0, now)
+        return True
 
 
 @dataclass

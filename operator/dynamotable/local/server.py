@@ -17,6 +17,7 @@ from .config import Clock, Faults, Latency, Rules, WallClock
 from .controlplane import ControlPlane
 from .gateway import MotoGateway
 from .guard import BrowserGuard, MotoApiGate, is_loopback
+from .limits import RequestRate
 from .middleware import RealismMiddleware, RecordedRequest
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class LocalEndpoint:
         with self._middleware.lock:
             motobackend.reset_moto()
             self._control.registry.clear()
+            self._control.rate = RequestRate()
 
     def set_faults(self, faults: Faults) -> None:
         self._middleware.set_faults(faults)

@@ -96,16 +96,37 @@ class Registry:
     tables: dict[TableKey, TableState] = field(default_factory=dict)
     groups: dict[GroupKey, set[str]] = field(default_factory=dict)  # global table -> member regions
     pending: list[PendingEntry] = field(default_factory=list)  # a heap on the endpoint clock
+    # [A18] per (account, region): the tables in a table operation, and those of them in a create with indexes
+    busy: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    creating_indexed: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _order: itertools.count[int] = field(default_factory=itertools.count)
 
     def clear(self) -> None:
         self.tables.clear()
         self.groups.clear()
         self.pending.clear()
+        self.busy.clear()
+        self.creating_indexed.clear()
+
+    def forget(self, key: TableKey) -> None:
+        """The table is gone: it is in no table operation any more."""
+        account, region, name = key
+        self.busy.get((account, region), set()).discard(name)
+        self.creating_indexed.get((account, region), set()).discard(name)
 
     def schedule(self, key: TableKey, state: TableState) -> None:
         """Queue the record for its next due transition, unless it is already queued for that time or earlier."""
         due = state.next_due()
+        account, region, name = key
+        if due is None:
+            self.forget(key)
+        else:
+            self.busy.setdefault((account, region), set()).add(name)
+            indexed = self.creating_indexed.setdefault((account, region), set())
+            if state.phase == CREATING and (state.table.global_indexes or state.table.indexes):
+                indexed.add(name)
+            else:
+                indexed.discard(name)
         if due is None or (state.queued is not None and state.queued <= due):
             return
         state.queued = due

@@ -137,6 +137,7 @@ def update_ttl(control: ControlPlane, request: DynamoRequest, now: float) -> Rep
         # [API UpdateTimeToLive errors, A4] ResourceInUseException while the table is not ready.
         verb = "created" if state.phase == CREATING else "deleted"
         raise messages.in_use(f"Table {name} is being {verb}")
+    control.check_table_operation(request, name)
     current = table.ttl or {}
     enabled = current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
     attribute = current.get("AttributeName")

@@ -20,6 +20,7 @@ import kopf
 from prometheus_client import start_http_server
 
 from dynamotable.aws.clients import ClientFactory
+from dynamotable.aws.limits import ControlPlaneLimits
 from dynamotable.operator import handlers, logs, shards
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
 from dynamotable.operator.metrics import Metrics
@@ -101,6 +102,11 @@ class Operator:
             endpoint_url=self.settings.endpoint_url,
             max_attempts=self.settings.aws_max_attempts,
             max_pool_connections=self.settings.max_concurrent_reconciles,
+            limits=ControlPlaneLimits(
+                requests_per_second=self.settings.aws_requests_per_second,
+                table_operations=self.settings.max_table_operations,
+                indexed_creates=self.settings.max_indexed_creates,
+            ),
         )
         self.metrics = Metrics()
         self.metrics.attach(self.factory)

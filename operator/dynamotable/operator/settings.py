@@ -13,6 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dynamotable.api.spec import GROUP, DeletionPolicy
 from dynamotable.api.validation import validate_cluster_id
+from dynamotable.aws.limits import (
+    AWS_CONTROL_PLANE_RPS,
+    AWS_INDEXED_CREATES,
+    AWS_TABLE_OPERATIONS,
+    DEFAULT_INDEXED_CREATES,
+    DEFAULT_REQUESTS_PER_SECOND,
+    DEFAULT_TABLE_OPERATIONS,
+)
 
 FINALIZER = f"{GROUP}/finalizer"
 # kopf keeps its progress (`dynamotable.io/reconcile`, ...) and diff-base under our prefix, not kopf.zalando.org.
@@ -73,6 +81,28 @@ class OperatorSettings(BaseSettings):
         "no connection is discarded and re-handshaken; at ~50 ms per AWS call that is ~200 calls/s per "
         "region, far below DynamoDB's 2,500 req/s control-plane throttle and its 500 concurrent table "
         "operations, and below the ~1,000 boto3 calls/s one Python process can issue.",
+    )
+    aws_requests_per_second: float = Field(
+        default=DEFAULT_REQUESTS_PER_SECOND,
+        gt=0,
+        le=AWS_CONTROL_PLANE_RPS,
+        description="DynamoDB requests (retries included) this process sends per second per account and region "
+        f"at most (a token bucket); AWS throttles above {AWS_CONTROL_PLANE_RPS:,}. Shards and CLI runs on the "
+        "same account each have their own bucket: keep their sum below AWS's limit.",
+    )
+    max_table_operations: int = Field(
+        default=DEFAULT_TABLE_OPERATIONS,
+        ge=1,
+        le=AWS_TABLE_OPERATIONS,
+        description="Tables this process keeps in a create, update or delete at once per account and region; "
+        f"AWS refuses more than {AWS_TABLE_OPERATIONS}. A table over the cap waits (RateLimited) for a slot.",
+    )
+    max_indexed_creates: int = Field(
+        default=DEFAULT_INDEXED_CREATES,
+        ge=1,
+        le=AWS_INDEXED_CREATES,
+        description="Of those, creates of tables with secondary indexes at once; AWS refuses more than "
+        f"{AWS_INDEXED_CREATES}.",
     )
     endpoint_url: str | None = Field(
         default=None,

@@ -1,0 +1,67 @@
+"""`dynamotable apply` keeps below AWS's control-plane limits [A18] by design: with the endpoint enforcing
+small limits, a run paced below them never gets LimitExceeded or ThrottlingException; one paced above gets
+them (the endpoint's refusals are real) and still converges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dynamotable.cli import main
+from dynamotable.local import Latency, LocalEndpoint, Rules
+
+TABLES = 8
+TABLE = """\
+apiVersion: dynamotable.io/v1alpha1
+kind: DynamoTable
+metadata: {{name: t{i:02d}, namespace: pacing}}
+spec:
+  tableName: pacing-{i:02d}
+  region: us-east-1
+  hashKey: id
+  attributes: [{{name: id, type: S}}, {{name: s, type: S}}]
+  globalSecondaryIndexes: [{{name: ByS, hashKey: s, projectionType: KEYS_ONLY}}]
+---
+"""
+REFUSALS = {"LimitExceededException", "ThrottlingException"}
+
+
+@pytest.fixture
+def endpoint() -> Iterator[LocalEndpoint]:
+    with LocalEndpoint(latency=Latency(create=0.3, gsi_create=0.3, update=0.2)) as ep:
+        ep.set_rules(Rules(table_operations=4, indexed_creates=2, control_plane_rps=60, ttl_change_window=0))
+        yield ep
+
+
+def _apply(endpoint: LocalEndpoint, path: Path, *options: str) -> int:
+    result = CliRunner().invoke(
+        main, ["apply", "-f", str(path), "--endpoint-url", endpoint.url, "--auto-approve", *options]
+    )
+    return result.exit_code
+
+
+def _manifests(tmp_path: Path) -> Path:
+    path = tmp_path / "tables.yaml"
+    path.write_text("".join(TABLE.format(i=i) for i in range(TABLES)))
+    return path
+
+
+def test_a18_apply_paced_below_the_limits_is_never_refused(endpoint: LocalEndpoint, tmp_path: Path) -> None:
+    code = _apply(endpoint, _manifests(tmp_path), "--max-table-operations", "4", "--max-requests-per-second", "55")
+    assert code == 0
+    requests = endpoint.requests()
+    assert sum(r.operation == "CreateTable" and r.ok for r in requests) == TABLES
+    assert [r.error_code for r in requests if r.error_code in REFUSALS] == []
+
+
+def test_a18_apply_paced_above_the_limits_is_refused_and_still_converges(
+    endpoint: LocalEndpoint, tmp_path: Path
+) -> None:
+    code = _apply(endpoint, _manifests(tmp_path), "--max-table-operations", "8", "--max-requests-per-second", "500")
+    assert code == 0
+    requests = endpoint.requests()
+    assert sum(r.operation == "CreateTable" and r.ok for r in requests) == TABLES
+    assert {r.error_code for r in requests} & REFUSALS, "the endpoint's limits did not bite: this test proves nothing"
