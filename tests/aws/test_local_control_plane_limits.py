@@ -8,14 +8,30 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import LocalFakeClock, local_table_spec
 
 from dynamotable.engine.errors import Retryable, classify
 from dynamotable.local import Latency, LocalEndpoint, Rules
 
 
 def _create(ddb: Any, name: str, *, indexed: bool = False) -> None:
-    ddb.create_table(**local_table_spec(name, gsi="ByG" if indexed else None))
+    attributes = [{"AttributeName": "pk", "AttributeType": "S"}]
+    extra: dict[str, Any] = {}
+    if indexed:
+        attributes.append({"AttributeName": "g", "AttributeType": "S"})
+        extra["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": "ByG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ]
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=attributes,
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
 
 
 def _refusal(call: Callable[[], Any]) -> ClientError:
@@ -25,7 +41,7 @@ def _refusal(call: Callable[[], Any]) -> ClientError:
 
 
 def test_a18_endpoint_refuses_a_table_operation_over_the_cap(
-    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: LocalFakeClock
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: Any
 ) -> None:
     local_fresh.set_rules(Rules(table_operations=2))
     local_fresh.set_latency(Latency(create=10, update=10, delete=10))
@@ -56,7 +72,7 @@ def test_a18_endpoint_refuses_a_table_operation_over_the_cap(
 
 
 def test_a18_endpoint_caps_creates_of_tables_with_indexes_separately(
-    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: LocalFakeClock
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: Any
 ) -> None:
     local_fresh.set_rules(Rules(table_operations=10, indexed_creates=1))
     local_fresh.set_latency(Latency(create=10, gsi_create=10))
@@ -71,7 +87,7 @@ def test_a18_endpoint_caps_creates_of_tables_with_indexes_separately(
 
 
 def test_a18_endpoint_throttles_control_plane_requests_over_the_rate(
-    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: LocalFakeClock
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_clock: Any
 ) -> None:
     local_fresh.set_rules(Rules(control_plane_rps=5))
     ddb = local_ddb()

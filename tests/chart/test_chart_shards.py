@@ -118,9 +118,9 @@ def test_sharded_renders_are_valid_kubernetes_objects(render: Render, values: di
                 kv.validate(doc, version, strict=True)
 
 
-@pytest.mark.parametrize(("shards", "rps", "operations", "indexed"), [(1, 200.0, 200, 100), (3, 200 / 3, 66, 33)])
+@pytest.mark.parametrize(("shards", "expected"), [(1, (200.0, 200, 100)), (3, (200 / 3, 66, 33))])
 def test_the_aws_pacing_is_split_across_shards(
-    render: Render, monkeypatch: pytest.MonkeyPatch, shards: int, rps: float, operations: int, indexed: int
+    render: Render, monkeypatch: pytest.MonkeyPatch, shards: int, expected: tuple[float, int, int]
 ) -> None:
     """aws.requestsPerSecond / maxTableOperations / maxIndexedCreates are the release's budget per account and
     region: each shard gets its share, and the operator accepts what the chart writes."""
@@ -136,5 +136,6 @@ def test_the_aws_pacing_is_split_across_shards(
         ):
             monkeypatch.setenv(name, str(env[name]))
         settings = OperatorSettings()
+        rps, operations, indexed = expected
         assert settings.aws_requests_per_second == pytest.approx(rps)
         assert (settings.max_table_operations, settings.max_indexed_creates) == (operations, indexed)

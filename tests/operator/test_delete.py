@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from operator_harness import Harness, eventually, table_spec
 
 from dynamotable.operator.rbac import rules_for
+
+# The operator's clock is the event loop's; looptime makes it the test's (waits and intervals run in loop
+# time: a drift interval or a retry delay is asserted as requested, not waited for on the wall clock).
+pytestmark = pytest.mark.looptime
 
 OWNER_TAG = "dynamotable.io/owner"
 

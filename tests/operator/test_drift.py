@@ -3,7 +3,14 @@ under managementPolicy Plan only reported."""
 
 from __future__ import annotations
 
+import pytest
 from operator_harness import Harness, eventually, fast_settings, table_spec
+
+from dynamotable.engine.model import is_mutating
+
+# The operator's clock is the event loop's; looptime makes it the test's (waits and intervals run in loop
+# time: a drift interval or a retry delay is asserted as requested, not waited for on the wall clock).
+pytestmark = pytest.mark.looptime
 
 
 def _pitr(h: Harness, table: str) -> str:
@@ -99,3 +106,28 @@ async def test_ignored_paths_are_not_drift(harness: Harness) -> None:
     assert _pitr(h, table) == "ENABLED"
     assert h.tags(table)["team"] == "someone-else"
     assert _drift_fields(h, "scaled") == {"pointInTimeRecovery.enabled"}
+
+
+async def test_drift_checks_run_at_their_interval_on_the_loop_clock(harness: Harness) -> None:
+    """The drift interval is a delay requested on the event loop's clock, and the test owns that clock
+    (looptime): a 10-minute interval is checked 10 minutes +/- jitter of loop time later, without waiting 10
+    minutes. In between, the timer woke up every drift tick (so it could have acted) and sent nothing."""
+    h = harness
+    interval, tick, jitter = 600.0, 5.0, 0.1
+    await h.start(fast_settings(h.endpoint, drift_interval=interval, drift_tick=tick, drift_jitter=jitter))
+    await h.create("clock", table_spec(tableName=f"{h.namespace}-clock"))
+    await eventually(lambda: h.ready("clock"), timeout=60)
+    state = h.state("clock")
+    checks = []
+    for _ in range(2):
+        since, passes, wakeups = state.last_drift_check, state.drift_passes, state.drift_wakeups
+        sent = len(h.endpoint.requests())
+        await eventually(lambda p=passes: state.drift_passes > p, timeout=2 * interval, interval=1.0)
+        assert state.drift_passes == passes + 1
+        checks.append(state.last_drift_check - since)
+        assert state.drift_wakeups - wakeups >= interval * (1 - jitter) / tick - 1, "the timer did not keep watch"
+        window = h.endpoint.requests()[sent:]
+        assert window and not any(is_mutating(r.operation) for r in window), "a quiet drift check only reads"
+        assert state.requested_delay is not None
+    for elapsed in checks:
+        assert interval * (1 - jitter) <= elapsed <= interval * (1 + jitter) + tick, checks

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from operator_harness import Harness, eventually, table_spec
+
+# The operator's clock is the event loop's; looptime makes it the test's (waits and intervals run in loop
+# time: a drift interval or a retry delay is asserted as requested, not waited for on the wall clock).
+pytestmark = pytest.mark.looptime
 
 
 async def test_invalid_spec_is_reported_without_any_aws_call(harness: Harness) -> None:

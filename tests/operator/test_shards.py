@@ -168,8 +168,15 @@ async def test_a_change_of_shard_count_never_lets_two_shards_act_on_one_table(cl
     registry = new[1].operator.metrics.registry
     assert registry.get_sample_value("dynamotable_shard_info", {"index": "1", "count": "3"}) == 1.0
     assert registry.get_sample_value("dynamotable_shard_paused") == 1.0
+    gates = [r.operator.shard.gate for r in old + new if r.operator.shard is not None]
+    censuses = [g.censuses for g in gates]
+    refusals = sum(g.refusals for g in gates)
     await h.patch(names[0], {"spec": {"tags": {"During": "rollout"}}})
-    await asyncio.sleep(2.5)  # five drift intervals
+    # The window watched something: every shard took ten more censuses (five drift intervals at 0.1 s each,
+    # all still paused), and the patched object's owner turned its change handler away several times.
+    await eventually(lambda: all(g.censuses >= c + 10 for g, c in zip(gates, censuses, strict=True)), timeout=20)
+    await eventually(lambda: sum(g.refusals for g in gates) >= refusals + 3, timeout=20)
+    assert not any(r.gate_open for r in old + new)
     # Passes in flight when the gates closed may finish; nothing starts afterwards.
     late = [c for c in cluster.calls if c.at > paused_at + 1.0]
     assert late == [], "a paused shard called AWS"
@@ -182,7 +189,8 @@ async def test_a_change_of_shard_count_never_lets_two_shards_act_on_one_table(cl
     await eventually(lambda: all(r.gate_open for r in new), timeout=10)
     await eventually(lambda: h.tags(f"{h.namespace}-{names[0]}").get("During") == "rollout", timeout=20)
     await eventually(lambda: all(h.ready(n) for n in names), timeout=20)
-    await asyncio.sleep(1.0)  # drift checks of every table by its new owner
+    # a drift check (or more) of every table since the handover, whichever shard made it: the asserts say whose
+    await eventually(lambda: all(cluster.by_table(f"{h.namespace}-{n}", since=handover) for n in names), timeout=20)
     owners3 = {n: f"{shard_of(h.namespace, n, 3)}/3" for n in names}
     for n in names:
         table = f"{h.namespace}-{n}"

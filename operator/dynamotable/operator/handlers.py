@@ -34,6 +34,7 @@ def register(
     def gate_closed() -> kopf.TemporaryError | None:
         if shard is None or shard.gate.is_open:
             return None
+        shard.gate.refusals += 1
         return kopf.TemporaryError(f"shard paused: {shard.gate.verdict.reason}", delay=shard.gate.interval)
 
     # An explicit login handler replaces kopf's fallbacks; our own Kubernetes client uses what it returns.

@@ -132,6 +132,8 @@ class ShardGate:
         self.own_peering = peering_name(base, index, count)
         self.verdict = Verdict(False, "no census yet")
         self._decided_at: float | None = None
+        self.censuses = 0  # censuses taken; with `refusals`, what a test watches to know a pause held
+        self.refusals = 0  # handler calls turned away while the gate was closed
         self.closed = asyncio.Event()  # set while closed; replaced by a fresh one on opening
         self.closed.set()
         self._open = asyncio.Event()  # set while open
@@ -183,6 +185,7 @@ class ShardGate:
         was_open = self.is_open
         self.verdict = verdict
         self._decided_at = time.monotonic()
+        self.censuses += 1
         if verdict.open != was_open:
             log.info(
                 "shard %d/%d %s: %s", self.index, self.count, "acting" if verdict.open else "paused", verdict.reason
