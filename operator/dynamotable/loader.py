@@ -15,12 +15,13 @@ import difflib
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dynamotable import manifest_yaml
+from dynamotable import fanout, manifest_yaml
 from dynamotable.api import spec as s
 from dynamotable.api.validation import SpecError, metadata_errors, shown, validate_manifest
 
@@ -187,20 +188,27 @@ def _add(out: Loaded, name: str, parsed: manifest_yaml.ParsedDocument) -> None:
         out.notes.append(f"{name}:{i}: {_skipped(doc)}")
 
 
+def _parse_source(source: str) -> tuple[str, list[manifest_yaml.ParsedDocument]]:
+    """(the name errors use, every document) of one file or stdin; LoadError when it cannot be read."""
+    name = "<stdin>" if source == "-" else source
+    text = _read(source)
+    try:
+        return name, list(manifest_yaml.read_documents(text))
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(name, exc) from exc
+
+
 def load(paths: Iterable[str]) -> Loaded:
     """All DynamoTable documents under `paths`, in order; other kinds become notes."""
     out = Loaded()
     sources = list(_expand(paths))
     if not sources:
         raise LoadError("no input: give -f with a file, a directory of *.yaml files, or - for stdin")
-    for source in sources:
-        name = "<stdin>" if source == "-" else source
-        text = _read(source)
-        try:
-            for parsed in manifest_yaml.read_documents(text):
-                _add(out, name, parsed)
-        except yaml.YAMLError as exc:
-            raise _yaml_problem(name, exc) from exc
+    # stdin is read here, never by a worker process
+    min_items = len(sources) + 1 if "-" in sources else fanout.MIN_ITEMS
+    for name, documents in fanout.map_in_chunks(_parse_source, sources, min_items=min_items):
+        for parsed in documents:
+            _add(out, name, parsed)
     if not out.documents:
         why = f" ({'; '.join(out.notes[:3])}{'; …' if len(out.notes) > 3 else ''})" if out.notes else ""
         where = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more files" if len(sources) > 3 else "")
@@ -224,14 +232,19 @@ def _prefixed(doc: Document, err: SpecError) -> SpecError:
     return SpecError(path, err.message)
 
 
+def _validate_body(doc: Document, *, default_region: str | None) -> tuple[s.DynamoTable | None, list[SpecError]]:
+    if not doc.body:
+        return None, []
+    return validate_manifest(doc.body, default_region=default_region)
+
+
 def check(loaded: Loaded, *, default_region: str | None = None) -> Checked:
     """Validate every document; duplicate targets (same table in the same region) are errors too."""
     out = Checked()
     targets: dict[tuple[str, str | None], Document] = {}
-    for doc in loaded.documents:
-        manifest, errors = validate_manifest(doc.body, default_region=default_region) if doc.body else (None, [])
-        if manifest is not None:
-            errors = metadata_errors(manifest)
+    verdicts = fanout.map_in_chunks(partial(_validate_body, default_region=default_region), loaded.documents)
+    for doc, (manifest, invalid) in zip(loaded.documents, verdicts, strict=True):
+        errors = metadata_errors(manifest) if manifest is not None else invalid
         out.errors.extend((doc, _prefixed(doc, e)) for e in (*doc.problems, *errors))
         if manifest is None or errors or doc.problems:
             continue

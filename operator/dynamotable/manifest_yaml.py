@@ -263,6 +263,13 @@ class _KubectlReading(SafeConstructor, Resolver):
             return self.construct_mapping(node, deep=True)
         raise ConstructorError(None, None, f"cannot read a {type(node).__name__}", node.start_mark)
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # Most nodes of a manifest are plain strings: their value is the node's text, so PyYAML's bookkeeping
+        # (the constructed-objects cache, recursion guard, constructor lookup) is skipped for them.
+        if node.tag == STR_TAG and type(node) is ScalarNode:
+            return node.value
+        return super().construct_object(node, deep=deep)
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         if not isinstance(node, MappingNode):
             raise ConstructorError(None, None, f"expected a mapping node, but found {node.id}", node.start_mark)
@@ -281,6 +288,8 @@ class _KubectlReading(SafeConstructor, Resolver):
 
     def mapping_key(self, key_node: Node) -> str:
         """The key as sigs.k8s.io/yaml turns it into a JSON object key."""
+        if key_node.tag == STR_TAG and type(key_node) is ScalarNode:
+            return str(key_node.value)
         key = self.construct_object(key_node, deep=True)
         if isinstance(key, str):
             return key

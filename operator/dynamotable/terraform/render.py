@@ -11,7 +11,7 @@ per-resource `region`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
@@ -375,13 +375,30 @@ def table_labels(manifests: Sequence[s.DynamoTable]) -> list[str]:
     return out
 
 
+Job = tuple[s.DynamoTable, str, str, str]  # manifest, provider region, label, ownership-tag value
+Mapper = Callable[[Callable[[Job], str], Sequence[Job]], list[str]]
+
+
+def render_job(job: Job) -> str:
+    manifest, provider_region, label, owner = job
+    return render_table(manifest, provider_region=provider_region, label=label, owner=owner)
+
+
+def _serially(fn: Callable[[Job], str], jobs: Sequence[Job]) -> list[str]:
+    return [fn(job) for job in jobs]
+
+
 def render_files(
-    manifests: Sequence[s.DynamoTable], *, provider_region: str, cluster_id: str | None = None
+    manifests: Sequence[s.DynamoTable],
+    *,
+    provider_region: str,
+    cluster_id: str | None = None,
+    mapper: Mapper = _serially,
 ) -> dict[str, str]:
     """`versions.tf` then one `<label>.tf` per table, by file name. `cluster_id`: the operator's, if it has one
-    (it is part of the ownership tag the operator writes)."""
-    files = {
-        f"{label}.tf": render_table(m, provider_region=provider_region, label=label, owner=m.owner_for(cluster_id))
-        for m, label in zip(manifests, table_labels(manifests), strict=True)
-    }
+    (it is part of the ownership tag the operator writes). `mapper` runs `render_job` over the tables (the CLI
+    spreads it over processes; the result is the same)."""
+    labels = table_labels(manifests)
+    jobs = [(m, provider_region, label, m.owner_for(cluster_id)) for m, label in zip(manifests, labels, strict=True)]
+    files = {f"{label}.tf": text for label, text in zip(labels, mapper(render_job, jobs), strict=True)}
     return {VERSIONS_FILE: render_versions(manifests, provider_region=provider_region)} | dict(sorted(files.items()))
