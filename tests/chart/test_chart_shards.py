@@ -118,13 +118,13 @@ def test_sharded_renders_are_valid_kubernetes_objects(render: Render, values: di
                 kv.validate(doc, version, strict=True)
 
 
-@pytest.mark.parametrize(("shards", "expected"), [(1, (200.0, 200, 100)), (3, (200 / 3, 66, 33))])
+@pytest.mark.parametrize(("shards", "expected"), [(1, (400.0, 200, 100)), (3, (400 / 3, 66, 33))])
 def test_the_aws_pacing_is_split_across_shards(
     render: Render, monkeypatch: pytest.MonkeyPatch, shards: int, expected: tuple[float, int, int]
 ) -> None:
     """aws.requestsPerSecond / maxTableOperations / maxIndexedCreates are the release's budget per account and
     region: each shard gets its share, and the operator accepts what the chart writes."""
-    docs = render(shards=shards, aws={"region": "us-east-1", "requestsPerSecond": 200})
+    docs = render(shards=shards, aws={"region": "us-east-1"})
     workloads = of_kind(docs, "StatefulSet") or of_kind(docs, "Deployment")
     assert len(workloads) == shards
     for workload in workloads:
