@@ -5,9 +5,10 @@ Run:  .venv/bin/python tests/bench/bench_cli_vs_terraform.py [--tables 200] [--p
 
 The tables are the repository's examples without replicas or customer-managed KMS keys, varied in name and
 tags. Terraform gets what `dynamotable render` writes, minus the `import {}` blocks (the tables do not exist
-yet) and with the provider pointed at the endpoint (tests/data/terraform-acceptance/providers.tf, without its ignore_tags). Printed per
-tool and command: wall seconds and the peak RSS of the largest process (terraform and its provider plugin are
-separate processes: the larger is shown, as is the Python process of the CLI), then the ratios. Skipped
+yet) and with the provider pointed at the endpoint (tests/data/terraform-acceptance/providers.tf, without its
+ignore_tags). Printed per tool and command: wall seconds and the peak RSS of the largest process (terraform
+and its provider plugin are separate processes: the larger is shown, as is the Python process of the CLI),
+then the ratios. Skipped
 (exit 0) without a terraform binary and an AWS provider (TERRAFORM, TF_PLUGIN_DIR; see
 tests/unit/test_terraform_validate.py).
 """
