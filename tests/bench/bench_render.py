@@ -113,10 +113,10 @@ def main() -> int:
     print(f"render_table: {n} tables in {table_s:.3f} s = {table_s / n * 1e6:.1f} µs/table, {size / n:.0f} bytes/table")
     print(f"best of {args.repeat} runs; python {sys.version.split()[0]}; target < 1 s for 10,000 tables")
     cli = cli_render(n, args.cli_repeat) if shutil.which("taskset") else {}
+    cores = len(os.sched_getaffinity(0))
     for mode, seconds in cli.items():
-        print(
-            f"dynamotable render -f of {n} files, {mode} ({len(os.sched_getaffinity(0)) if mode == 'parallel' else 1} core(s)): {seconds:.2f} s"
-        )
+        used = cores if mode == "parallel" else 1
+        print(f"dynamotable render -f of {n} files, {mode} ({used} core(s)): {seconds:.2f} s")
     if cli:
         print(f"best of {args.cli_repeat} runs; target 5 s for 10,000 files")
     print("reproduce: .venv/bin/python tests/bench/bench_render.py")
