@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -265,7 +266,10 @@ def main() -> None:
     parser.add_argument("--drift-interval", type=float, default=30.0)
     parser.add_argument("--intervals", type=int, default=3)
     parser.add_argument("--operator", choices=["both", "dynamotable", "noop"], default="both")
+    parser.add_argument("--tracemalloc", action="store_true", help="Where the memory goes (slow; ours only).")
     args = parser.parse_args()
+    if args.tracemalloc:
+        tracemalloc.start(1)
     if args.operator == "noop":
         asyncio.run(run_noop(args.objects))
         return

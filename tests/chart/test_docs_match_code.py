@@ -88,9 +88,11 @@ def test_every_setting_the_docs_name_is_read_by_the_operator() -> None:
 def test_metrics_page_lists_exactly_the_operators_metrics() -> None:
     from prometheus_client import generate_latest
 
+    from dynamotable.aws.clients import ClientFactory
     from dynamotable.operator.metrics import Metrics
 
     metrics = Metrics()
+    metrics.attach(ClientFactory())  # as the operator does: the pacing metrics come from its factory
     metrics.reconciles.labels(trigger="create", result="Synced").inc()
     metrics.reconcile_duration.labels(trigger="create").observe(0.1)
     metrics.aws_calls.labels(operation="DescribeTable", outcome="ok").inc()

@@ -25,3 +25,7 @@ async def test_a18_creates_wait_for_a_table_operation_slot_and_are_never_refused
     assert slots.peak == 2
     assert slots.refused > 0, "no create ever waited for a slot: the cap was not exercised"
     assert slots.in_flight() == 0, "every slot is given back once its table is ACTIVE"
+    sample = h.operator.metrics.registry.get_sample_value
+    assert sample("dynamotable_aws_table_operation_waits_total", {"region": "us-east-1"}) == slots.refused
+    assert sample("dynamotable_aws_table_operations_in_flight", {"region": "us-east-1"}) == 0
+    assert sample("dynamotable_aws_pacing_wait_seconds_total", {"region": "us-east-1"}) is not None

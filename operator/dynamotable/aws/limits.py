@@ -178,6 +178,12 @@ class ControlPlaneLimits:
                 bucket = self._buckets[key] = RequestBucket(self.requests_per_second, clock=self._clock)
             return bucket
 
+    def places(self) -> list[tuple[str, RequestBucket | None, TableOperations | None]]:
+        """(region, its bucket, its slots) of every account and region used so far, for metrics."""
+        with self._lock:
+            keys = sorted({*self._buckets, *self._operations}, key=lambda k: (k[1], str(k[0])))
+            return [(region, self._buckets.get((a, region)), self._operations.get((a, region))) for a, region in keys]
+
     def operations(self, region: str, account: object = None) -> TableOperations:
         key = (account, region)
         with self._lock:

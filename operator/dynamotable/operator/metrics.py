@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from dynamotable.aws.clients import ClientFactory
@@ -101,6 +101,7 @@ class Metrics:
     def attach(self, factory: ClientFactory) -> None:
         factory.add_hook("after-call", self._after_call)
         factory.add_hook("after-call-error", self._after_call_error)
+        self.registry.register(PacingCollector(factory))
 
     def _after_call(self, model: Any = None, parsed: Any = None, http_response: Any = None, **_: Any) -> None:
         operation = getattr(model, "name", "unknown")
@@ -114,3 +115,41 @@ class Metrics:
         operation = event_name.rsplit(".", 1)[-1] or "unknown"  # after-call-error.<service>.<Operation>
         outcome = type(exception).__name__ if exception is not None else "error"
         self.aws_calls.labels(operation=operation, outcome=outcome).inc()
+
+
+class PacingCollector(Collector):
+    """The client-side pacing of AWS's control plane [A18], per region: seconds spent waiting for request
+    tokens, tables in a table operation, and table operations that waited for a slot."""
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+
+    def collect(self) -> Iterator[Any]:
+        waited = CounterMetricFamily(
+            f"{NAMESPACE}_aws_pacing_wait_seconds",
+            "Seconds AWS requests waited for a token of the per-region request bucket.",
+            labels=["region"],
+        )
+        in_flight = GaugeMetricFamily(
+            f"{NAMESPACE}_aws_table_operations_in_flight",
+            "Tables this process has in a create, update or delete, per region.",
+            labels=["region"],
+        )
+        refused = CounterMetricFamily(
+            f"{NAMESPACE}_aws_table_operation_waits",
+            "Table operations held back because the per-region cap was reached (the table waits, RateLimited).",
+            labels=["region"],
+        )
+        sums: dict[str, list[float]] = {}  # region -> [waited, in flight, refused], over its accounts
+        for region, bucket, slots in self.factory.limits.places():
+            row = sums.setdefault(region, [0.0, 0.0, 0.0])
+            if bucket is not None:
+                row[0] += bucket.waited
+            if slots is not None:
+                row[1] += slots.in_flight()
+                row[2] += slots.refused
+        for region, (wait, flying, held) in sums.items():
+            waited.add_metric([region], wait)
+            in_flight.add_metric([region], flying)
+            refused.add_metric([region], held)
+        yield from (waited, in_flight, refused)
