@@ -10,8 +10,9 @@ from typing import Any
 from . import messages, motobackend, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
+from .faults import CONTROL_PLANE
 from .gateway import MotoGateway
-from .limits import CONTROL_PLANE, DecreaseBudget, RequestRate, check_table_operation
+from .limits import DecreaseBudget, RequestRate, check_table_operation
 from .state import CREATING, DELETING, UPDATING, IndexJob, Registry, TableKey, TableState
 from .updates import PPR, PROVISIONED, UpdatePlan, check_request, gsi_actions, plan_update, sse_enabled
 from .wire import AwsError, DynamoRequest, Reply, error_reply, json_reply, table_name_of

@@ -14,24 +14,6 @@ from . import messages
 from .config import Rules
 from .timestamps import DAY, utc_day
 
-# [A18] The requests AWS's control-plane rate counts (the endpoint passes data-plane calls through).
-CONTROL_PLANE = frozenset(
-    {
-        "CreateTable",
-        "DescribeTable",
-        "UpdateTable",
-        "DeleteTable",
-        "ListTables",
-        "UpdateTimeToLive",
-        "DescribeTimeToLive",
-        "UpdateContinuousBackups",
-        "DescribeContinuousBackups",
-        "TagResource",
-        "UntagResource",
-        "ListTagsOfResource",
-    }
-)
-
 
 def check_table_operation(
     busy: set[str], creating_indexed: set[str], name: str, rules: Rules, *, indexed_create: bool = False
