@@ -31,7 +31,8 @@ REFUSALS = {"LimitExceededException", "ThrottlingException"}
 
 @pytest.fixture
 def endpoint() -> Iterator[LocalEndpoint]:
-    with LocalEndpoint(latency=Latency(create=0.3, gsi_create=0.3, update=0.2)) as ep:
+    # creates last a second: long enough that the 8 of an unpaced run overlap even on a loaded machine
+    with LocalEndpoint(latency=Latency(create=1.0, gsi_create=1.0, update=0.2)) as ep:
         ep.set_rules(Rules(table_operations=4, indexed_creates=2, control_plane_rps=60, ttl_change_window=0))
         yield ep
 
