@@ -37,11 +37,22 @@ def endpoint() -> Iterator[LocalEndpoint]:
         yield ep
 
 
-def _apply(endpoint: LocalEndpoint, path: Path, *options: str) -> int:
+def _apply(endpoint: LocalEndpoint, path: Path, *options: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["apply", "-f", str(path), "--endpoint-url", endpoint.url, "--auto-approve", *options]
+        main,
+        [
+            "apply",
+            "-f",
+            str(path),
+            "--endpoint-url",
+            endpoint.url,
+            "--auto-approve",
+            "--progress-interval",
+            "0.2",
+            *options,
+        ],
     )
-    return result.exit_code
+    return result.exit_code, result.output
 
 
 def _manifests(tmp_path: Path) -> Path:
@@ -51,8 +62,12 @@ def _manifests(tmp_path: Path) -> Path:
 
 
 def test_a18_apply_paced_below_the_limits_is_never_refused(endpoint: LocalEndpoint, tmp_path: Path) -> None:
-    code = _apply(endpoint, _manifests(tmp_path), "--max-table-operations", "4", "--max-requests-per-second", "55")
-    assert code == 0
+    code, output = _apply(
+        endpoint, _manifests(tmp_path), "--max-table-operations", "4", "--max-requests-per-second", "55"
+    )
+    assert code == 0, output
+    # 8 creates with indexes, 2 at a time (half the cap): the others said what they waited for
+    assert "waiting for a free table-operation slot in us-east-1" in output
     requests = endpoint.requests()
     assert sum(r.operation == "CreateTable" and r.ok for r in requests) == TABLES
     assert [r.error_code for r in requests if r.error_code in REFUSALS] == []
@@ -61,8 +76,10 @@ def test_a18_apply_paced_below_the_limits_is_never_refused(endpoint: LocalEndpoi
 def test_a18_apply_paced_above_the_limits_is_refused_and_still_converges(
     endpoint: LocalEndpoint, tmp_path: Path
 ) -> None:
-    code = _apply(endpoint, _manifests(tmp_path), "--max-table-operations", "8", "--max-requests-per-second", "500")
-    assert code == 0
+    code, output = _apply(
+        endpoint, _manifests(tmp_path), "--max-table-operations", "8", "--max-requests-per-second", "500"
+    )
+    assert code == 0, output
     requests = endpoint.requests()
     assert sum(r.operation == "CreateTable" and r.ok for r in requests) == TABLES
     assert {r.error_code for r in requests} & REFUSALS, "the endpoint's limits did not bite: this test proves nothing"

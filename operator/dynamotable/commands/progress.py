@@ -20,7 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from dynamotable.api.status import ConditionStatus, ConditionType
+from dynamotable.api.status import ConditionStatus, ConditionType, Reason
 from dynamotable.engine.runner import DEADLINE_PREFIX, FINAL_STATES, RunState, TableRun
 
 PROGRESS_INTERVAL = 15.0  # seconds between "still waiting" lines of one table
@@ -32,12 +32,20 @@ def progressing(run: TableRun) -> bool:
     return any(c.type == ConditionType.PROGRESSING and c.status == ConditionStatus.TRUE for c in run.status.conditions)
 
 
+def rate_limited(run: TableRun) -> bool:
+    if run.status is None:
+        return False
+    return any(c.type == ConditionType.READY and c.reason == Reason.RATE_LIMITED for c in run.status.conditions)
+
+
 def waits_for(run: TableRun) -> str:
     """What an unfinished table is waiting for, in words (names the AWS state, e.g. `table is CREATING`)."""
     plan = getattr(run.last, "plan", None)
     waiting = list(getattr(plan, "waiting", None) or [])
     if waiting:
         return "AWS: " + "; ".join(waiting)
+    if rate_limited(run):  # by AWS, or waiting for one of this command's table-operation slots [A18]
+        return run.message.removeprefix(DEADLINE_PREFIX)
     if run.executed and progressing(run):
         status = run.status.table_status if run.status is not None else None
         state = f" (table {status})" if status else ""
