@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from dynamotable.api.validation import parse_manifest
+from dynamotable.aws.clients import ClientFactory, Credentials
 from dynamotable.cli import main
+from dynamotable.engine.reconcile import Timing, delete, reconcile
 from dynamotable.local import Latency, LocalEndpoint, Rules
 
 TABLES = 8
@@ -83,3 +87,20 @@ def test_a18_apply_paced_above_the_limits_is_refused_and_still_converges(
     requests = endpoint.requests()
     assert sum(r.operation == "CreateTable" and r.ok for r in requests) == TABLES
     assert {r.error_code for r in requests} & REFUSALS, "the endpoint's limits did not bite: this test proves nothing"
+
+
+def test_a18_a_table_let_go_mid_operation_frees_its_slot(endpoint: LocalEndpoint) -> None:
+    """A DynamoTable deleted (Retain) before any pass saw its new table settle gives the slot back: nobody looks
+    after the table any more, so it must not hold one of the cap's slots until the hour's expiry."""
+    endpoint.set_latency(Latency())  # ACTIVE at once: the Retain pass can untag it right away
+    doc = yaml.safe_load(TABLE.format(i=99).split("---")[0])
+    doc["spec"]["deletionPolicy"] = "Retain"
+    manifest = parse_manifest(doc)
+    factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("t", "t"), max_attempts=0)
+    created = reconcile(manifest, factory, region="us-east-1", timing=Timing.fast())
+    assert created.executed is not None and created.executed.operation == "CreateTable"
+    slots = factory.table_operations("us-east-1")
+    assert slots.in_flight() == 1
+    gone = delete(manifest, factory, region="us-east-1", timing=Timing.fast())
+    assert gone.done
+    assert slots.in_flight() == 0

@@ -604,6 +604,23 @@ def delete(
 
     rival: another resource holds the cluster-wide claim on the table: it is left alone, no AWS call.
     """
+    outcome = _delete_pass(manifest, factory, region=region, owner=owner, rival=rival, now=now, timing=timing)
+    if outcome.done and rival is None:
+        # nobody looks after the table any more (retained, gone, or not ours): its slot, if any, is free [A18]
+        note_progress(factory, region, manifest.table_name, settled=True)
+    return outcome
+
+
+def _delete_pass(
+    manifest: s.DynamoTable,
+    factory: ClientFactory,
+    *,
+    region: str,
+    owner: str | None,
+    rival: str | None,
+    now: Now | None,
+    timing: Timing | None,
+) -> Outcome:
     timing = timing or Timing()
     owner = owner or manifest.owner_id
     report = _Report(manifest, region, (now or _utcnow)())
