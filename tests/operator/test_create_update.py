@@ -7,6 +7,7 @@ import hashlib
 from operator_harness import REGION, Harness, eventually, table_spec
 
 from dynamotable.api.validation import parse_manifest
+from dynamotable.local import Latency
 from dynamotable.operator.rbac import rules_for
 from dynamotable.terraform.render import render_table
 
@@ -103,6 +104,9 @@ async def test_update_adds_gsi_and_ttl_step_by_step(harness: Harness) -> None:
         ttl={"enabled": True, "attributeName": "expiresAt"},
         pointInTimeRecovery={"enabled": True},
     )
+    # The index backfills for 2 s: a pass sees it CREATING (and announces the wait) however loaded the machine;
+    # with 0.1 s a slow machine's next pass could find it ACTIVE already and never wait.
+    h.endpoint.set_latency(Latency(create=0.05, update=0.05, delete=0.05, gsi_create=2.0, gsi_delete=0.05))
     await h.patch("events", {"spec": spec})
     await eventually(lambda: h.obj("events")["metadata"]["generation"] == 2 and h.ready("events"))
 
