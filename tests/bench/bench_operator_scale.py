@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import itertools
 import json
 import os
+import pstats
 import resource
 import socket
 import subprocess
@@ -338,6 +340,21 @@ def compare(args: argparse.Namespace) -> None:
     )
 
 
+def profiled(coro: Any) -> None:
+    """Run `coro` under cProfile and print the functions that cost the most CPU of their own."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(coro)
+    finally:
+        profiler.disable()
+        profiler.dump_stats("bench_operator_scale.prof")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(60)
+        print("the whole profile (the event loop's thread only): bench_operator_scale.prof, read it with pstats")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--objects", type=int, default=1000)
@@ -345,6 +362,7 @@ def main() -> None:
     parser.add_argument("--intervals", type=int, default=3)
     parser.add_argument("--operator", choices=["both", "dynamotable", "noop"], default="both")
     parser.add_argument("--tracemalloc", action="store_true", help="Where the memory goes (slow; ours only).")
+    parser.add_argument("--profile", action="store_true", help="Where the CPU goes: cProfile of ours (slow).")
     args = parser.parse_args()
     if args.tracemalloc:
         tracemalloc.start(1)
@@ -354,7 +372,10 @@ def main() -> None:
     if args.operator == "dynamotable":
         proc, url = serve_endpoint()
         try:
-            asyncio.run(run(args.objects, args.drift_interval, args.intervals, url, proc.pid))
+            if args.profile:
+                profiled(run(args.objects, args.drift_interval, args.intervals, url, proc.pid))
+            else:
+                asyncio.run(run(args.objects, args.drift_interval, args.intervals, url, proc.pid))
         finally:
             proc.terminate()
             proc.wait(10)
