@@ -324,7 +324,7 @@ class Harness:
     # ------------------------------------------------------------------------- the operator's clockwork
 
     def state(self, name: str, namespace: str | None = None) -> Any:
-        """The operator's in-memory record of an object (passes made, drift-timer wake-ups, requested delay)."""
+        """The operator's in-memory record of an object (passes made, drift checks, requested delay)."""
         assert self.operator is not None
         return self.operator.reconciler.states.get((namespace or self.namespace, name))
 
@@ -333,11 +333,14 @@ class Harness:
         target = self.state(name).passes + more
         await eventually(lambda: self.state(name).passes >= target, timeout=timeout)
 
-    async def drift_wakeups(self, name: str, more: int, *, timeout: float = 10.0) -> None:
-        """Wait until the object's drift timer woke up `more` more times: whatever it would have done by then,
-        it had the chance to (the proof that a 'nothing happened' window actually watched something)."""
-        target = self.state(name).drift_wakeups + more
-        await eventually(lambda: self.state(name).drift_wakeups >= target, timeout=timeout)
+    async def drift_ticks(self, more: int, *, timeout: float = 10.0) -> None:
+        """Wait until the drift scheduler looked for due checks `more` more times (it does at least once a drift
+        tick): whatever a drift check would have done by then, it had the chance to (the proof that a 'nothing
+        happened' window actually watched something)."""
+        assert self.operator is not None
+        drift = self.operator.reconciler.drift
+        target = drift.ticks + more
+        await eventually(lambda: drift.ticks >= target, timeout=timeout)
 
     # ----------------------------------------------------------------------------------------- AWS
 

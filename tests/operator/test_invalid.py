@@ -25,7 +25,7 @@ async def test_invalid_spec_is_reported_without_any_aws_call(harness: Harness) -
 
     # terminal: not retried. The drift timer wakes several times and the change handler asked for nothing more
     assert h.state("broken").requested_delay is None
-    await h.drift_wakeups("broken", 3)
+    await h.drift_ticks(3)
     assert h.state("broken").passes == 1
     assert h.aws() == [] and sum(op.factory.calls.values()) == 0
     samples = op.metrics.registry.get_sample_value
@@ -62,7 +62,7 @@ async def test_key_change_is_blocked_not_retried(harness: Harness) -> None:
     await eventually(lambda: ("Warning", "ReplacementRequired") in [(t, r) for t, r, _ in h.events("keyed")])
     assert h.state("keyed").requested_delay is None  # terminal until the spec changes
     passes = h.state("keyed").passes
-    await h.drift_wakeups("keyed", 3)
+    await h.drift_ticks(3)
     assert h.state("keyed").passes == passes
     samples = op.metrics.registry.get_sample_value
     assert samples("dynamotable_reconciles_total", {"trigger": "update", "result": "ReplacementRequired"}) == 1
@@ -83,7 +83,7 @@ async def test_rate_limited_change_waits_for_its_time(harness: Harness) -> None:
     # no hot loop: the engine asked for a requeue at that time (DynamoDB allows one TTL change an hour)
     assert (h.state("ttl").requested_delay or 0) > 3000
     passes = h.state("ttl").passes
-    await h.drift_wakeups("ttl", 3)
+    await h.drift_ticks(3)
     assert h.state("ttl").passes == passes
     assert [r.operation for r in h.aws(table, mutating=True)].count("UpdateTimeToLive") == 2
     samples = op.metrics.registry.get_sample_value

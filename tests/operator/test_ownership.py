@@ -46,7 +46,7 @@ async def test_table_of_another_dynamotable_is_left_alone(harness: Harness) -> N
     await eventually(lambda: h.reason("shared") == "OwnershipConflict")
     assert "other-team/shared" in h.condition("shared")["message"]
     await eventually(lambda: ("Warning", "OwnershipConflict") in [(t, r) for t, r, _ in h.events("shared")])
-    await h.drift_wakeups("shared", 3)
+    await h.drift_ticks(3)
     assert [r.operation for r in h.aws(table, mutating=True)] == ["CreateTable"]  # the test's own
     assert h.tags(table) == foreign
     desc = h.describe(table)

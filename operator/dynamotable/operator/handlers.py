@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import kopf
 
@@ -16,7 +16,8 @@ from dynamotable.api.spec import GROUP, PLURAL, VERSION
 from dynamotable.operator import claims as claiming
 from dynamotable.operator.kube import LoginFailed
 from dynamotable.operator.reconciler import Reconciler, Trigger
-from dynamotable.operator.shards import DaemonStop, Shard
+from dynamotable.operator.shards import Shard
+from dynamotable.operator.state import Key
 
 Logger = logging.Logger | logging.LoggerAdapter[Any]
 
@@ -27,9 +28,12 @@ def register(
     login: Callable[[], kopf.ConnectionInfo],
     shard: Shard | None = None,
 ) -> None:
-    # With sharding, the change, drift and delete handlers see only this shard's objects (`when=`, evaluated per
-    # handler), and act only while the shard's gate is open (shards.py); the claims index sees every object.
+    # With sharding, the change and delete handlers see only this shard's objects (`when=`, evaluated per
+    # handler), and act only while the shard's gate is open (shards.py); so do drift checks (the reconciler asks
+    # the same two questions). The indexes see every object.
     owns = shard.owns if shard is not None else None
+    reconciler.owns = owns
+    reconciler.gate = shard.gate if shard is not None else None
 
     def gate_closed() -> kopf.TemporaryError | None:
         if shard is None or shard.gate.is_open:
@@ -51,33 +55,26 @@ def register(
     def claims(body: kopf.Body, **_: Any) -> dict[claiming.ClaimKey, claiming.Candidate]:
         return {claiming.claim_key(body, reconciler.settings.region): claiming.candidate(body)}
 
+    # Every DynamoTable's latest body, which drift checks act on (they run outside kopf's handlers, on the
+    # reconciler's drift scheduler). kopf updates it on every watch event and drops it when the object is gone.
+    @kopf.index(GROUP, VERSION, PLURAL, id="latest", registry=registry)
+    def latest(body: kopf.Body, **_: Any) -> dict[Key, kopf.Body]:
+        return {(body.metadata.namespace or "default", body.metadata.name or ""): body}
+
     @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", when=owns, registry=registry)
     @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", when=owns, registry=registry)
     @kopf.on.update(GROUP, VERSION, PLURAL, id="reconcile", when=owns, registry=registry)
     async def reconcile(reason: str, body: kopf.Body, patch: kopf.Patch, logger: Logger, **kwargs: Any) -> None:
         if (paused := gate_closed()) is not None:
             raise paused
-        reconciler.claims = kwargs["claims"]
+        reconciler.claims, reconciler.latest = kwargs["claims"], kwargs["latest"]
         await reconciler.on_change(Trigger(kopf.Reason(reason).value), body, patch, logger)
-
-    # The drift timer is a daemon, not @kopf.timer: a kopf timer has one interval for every object and runs the
-    # whole handler machinery on every tick (measured: 200 objects ticking 20 times a second saturated the event
-    # loop), while this sleeps until each object's own next check and costs nothing in between.
-    @kopf.daemon(GROUP, VERSION, PLURAL, id="drift", cancellation_timeout=5.0, when=owns, registry=registry)
-    async def drift(body: kopf.Body, logger: Logger, stopped: kopf.DaemonStopped, **kwargs: Any) -> None:
-        reconciler.claims = kwargs["claims"]
-        if shard is None:
-            await reconciler.drift_loop(body, logger, stopped)
-            return
-        # Paused shard: the loop returns after its in-flight pass and resumes when the gate opens again.
-        while await shard.gate.opened(stopped):
-            await reconciler.drift_loop(body, logger, cast(kopf.DaemonStopped, DaemonStop(stopped, shard.gate)))
 
     @kopf.on.delete(GROUP, VERSION, PLURAL, id="delete", when=owns, registry=registry)
     async def delete(body: kopf.Body, patch: kopf.Patch, logger: Logger, **kwargs: Any) -> None:
         if (paused := gate_closed()) is not None:
             raise paused
-        reconciler.claims = kwargs["claims"]
+        reconciler.claims, reconciler.latest = kwargs["claims"], kwargs["latest"]
         await reconciler.on_delete(body, patch, logger)
 
     @kopf.on.probe(id="objects", registry=registry)

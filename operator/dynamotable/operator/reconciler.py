@@ -9,9 +9,10 @@ Who drives an object:
 - the change handler (create / update / resume) until the generation is settled: converged (Synced), or
   steady (PlanOnly, AdoptionRequired, OwnershipConflict), or terminal (InvalidSpec, an AWS error that needs
   a spec change, ReplacementRequired...); it requeues itself with TemporaryError meanwhile;
-- then the drift timer (a kopf daemon per object, sleeping until that object's next check), for steady
-  objects only, every drift interval with jitter. A drift correction continues on the timer, pass after pass
-  at the engine's requeue delays, until Synced again; it patches status itself (outside kopf's handler cycle).
+- then the drift scheduler (drift.py: one task and a heap of due times for every object), for steady
+  objects only, every drift interval with jitter. A drift correction continues on the scheduler, pass after
+  pass at the engine's requeue delays, until Synced again; it patches status itself (outside kopf's handler
+  cycle), on the latest body kopf's `latest` index holds.
 A resume or a metadata-only update of an object whose stored status is already steady for its generation
 makes no AWS call: its first drift check is placed at a random point of the interval instead, so a
 restart with 10k converged tables does not re-observe them all at once. Neither does a create of an object
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import copy
 import functools
 import logging
@@ -46,6 +48,7 @@ from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
 from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
+from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.metrics import Metrics
 from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, TERRAFORM_CONFIGMAP_SUFFIX, OperatorSettings
@@ -58,6 +61,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 CONSISTENCY_TIMEOUT = 5.0  # seconds; kopf's default settings.persistence.consistency_timeout
+DRIFT_STOP_TIMEOUT = 5.0  # seconds the drift checks in flight get to finish when the operator stops
 VERIFY_EVERY = 12  # drift checks per read-back of the Terraform ConfigMap (hourly at the default 5 min interval)
 
 
@@ -79,7 +83,7 @@ class PassResult:
     reason: str  # the Ready reason after the pass
     message: str
     requeue_after: float | None  # None: terminal until the spec changes
-    steady: bool  # the change handler is done; the drift timer takes over
+    steady: bool  # the change handler is done; drift checks take over
 
 
 def timing_from(settings: OperatorSettings) -> engine.Timing:
@@ -130,13 +134,24 @@ class Reconciler:
         self.pool = ThreadPoolExecutor(
             max_workers=settings.max_concurrent_reconciles, thread_name_prefix="dynamotable-reconcile"
         )
-        self.drift_slots = asyncio.Semaphore(drift_slots(settings.max_concurrent_reconciles))
+        self.drift = DriftScheduler(
+            self._drift_check,
+            self._wanted,
+            slots=drift_slots(settings.max_concurrent_reconciles),
+            tick=settings.drift_tick,
+        )
         # kopf's live index of every DynamoTable's claim (handlers.py); None when driven without kopf.
         self.claims: Mapping[claiming.ClaimKey, Any] | None = None
+        # kopf's live index of every DynamoTable's latest body by (namespace, name): what drift checks act on.
+        self.latest: Mapping[Key, Any] | None = None
+        # Sharding (handlers.py): whether this process owns an object, and whether its shard may act now.
+        self.owns: Callable[[kopf.Body], bool] | None = None
+        self.gate: Any = None  # shards.ShardGate | None
         # uids whose deletion finished here: no longer candidates, though the index drops them only later
         self.released: set[str] = set()
 
     async def close(self) -> None:
+        await self.drift.stop(timeout=DRIFT_STOP_TIMEOUT)
         await self.kube.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -212,9 +227,8 @@ class Reconciler:
         others = [c for c in self._candidates(body) if c.uid != uid]
         self.released.add(uid)
         for other in others:
-            state = self.states.get((other.namespace, other.name))
-            state.next_drift = asyncio.get_running_loop().time()
-            state.wakeup.set()
+            key = (other.namespace, other.name)
+            self._schedule(key, self.states.get(key), asyncio.get_running_loop().time())
 
     def _region_conflict(self, body: Mapping[str, Any]) -> str | None:
         """An explicit spec.region that differs from the region of the table the status records."""
@@ -460,6 +474,9 @@ class Reconciler:
         key = _key(body)
         generation = _generation(body)
         state = self.states.get(key)
+        state.logger = logger
+        # Started from a handler, so its checks run in kopf's context (kopf.event() needs kopf's event queue).
+        self.drift.start(contextvars.copy_context())
         uid = str((body.get("metadata") or {}).get("uid") or "")
         # A CREATE is also what kopf reports for a stale body of its own earlier patch (one older than the
         # diff-base annotation it writes when the creation succeeded), once the watch lags behind by more than
@@ -467,12 +484,13 @@ class Reconciler:
         # re-created under the same name has a new uid.
         settled_here = trigger == Trigger.CREATE and state.uid == uid and state.settled_at(generation)
         if settled_here or statuses.steady_at(body.get("status"), generation):
-            # Already settled for this generation (a restart, or a label/annotation edit): the drift timer
-            # re-checks it at a random point of its interval. No AWS call here.
+            # Already settled for this generation (a restart, or a label/annotation edit): the first drift check
+            # goes to a random point of its interval; an edited drift-interval annotation moves the next one.
+            # No AWS call here.
             if not state.settled_at(generation):
                 state.settle(generation, drift_checks=True)
-                state.next_drift = None  # the drift timer places the first check at a random point of the interval
-                state.wakeup.set()
+                state.next_drift = None
+            self._place_check(key, body, state, asyncio.get_running_loop().time())
             self.metrics.plan_steps.set(key, len(statuses.parse(body.get("status")).plan))
             self.metrics.reconciles.labels(trigger=trigger.value, result="Skipped").inc()
             return
@@ -496,101 +514,120 @@ class Reconciler:
             now = asyncio.get_running_loop().time()
             state.drift_interval = self._interval(body, state)
             state.last_drift_check = now
-            state.next_drift = schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
-            state.wakeup.set()
+            self._schedule(
+                key, state, schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+            )
             return
         if result.requeue_after is None:
             state.settle(generation, drift_checks=False)
             raise kopf.PermanentError(f"{result.reason}: {result.message}")
         raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
 
-    async def drift_loop(
-        self,
-        body: kopf.Body,
-        logger: logging.Logger | logging.LoggerAdapter[Any],
-        stopped: kopf.DaemonStopped | None = None,
-    ) -> None:
-        """The per-object drift timer (runs as a kopf daemon, so `body` is live): sleeps until this object's own
-        next check, re-observes, and keeps going while a drift correction needs more passes. Returns when kopf
-        asks it to stop (object being deleted, operator stopping), so kopf need not cancel it (which it logs as
-        a warning); a cancellation still works."""
-        state = self.states.get(_key(body))
-        loop = asyncio.get_running_loop()
-        stop: asyncio.Future[Any] = (
-            asyncio.ensure_future(stopped.wait()) if stopped is not None else loop.create_future()
-        )
-        try:
-            while not stop.done():
-                state.drift_wakeups += 1
-                delay = self._drift_delay(body, state, loop.time())
-                if delay > 0:
-                    state.wakeup.clear()
-                    woken = asyncio.ensure_future(state.wakeup.wait())
-                    try:
-                        await asyncio.wait({woken, stop}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        woken.cancel()
-                    continue
-                # Shielded: if kopf cancels the daemon mid-pass, the pass still finishes and releases the lock, so
-                # a deletion never overlaps it.
-                await asyncio.shield(self._drift_pass(body, logger, state))
-        finally:
-            stop.cancel()
+    # -------------------------------------------------------------------------------- drift checks
 
-    def _drift_delay(self, body: kopf.Body, state: ObjectState, now: float) -> float:
-        """0 when a check is due; else how long to sleep before looking again (at most one drift tick, so an
-        edited drift-interval annotation is noticed)."""
-        tick = self.settings.drift_tick
-        if state.lock.locked() or not state.settled_at(_generation(body)) or not state.drift_checks:
-            return tick  # the change handler owns it (it wakes us when done), or terminal until the spec changes
+    def _schedule(self, key: Key, state: ObjectState, at: float) -> None:
+        state.next_drift = at
+        self.drift.due(key, at)
+
+    def _wanted(self, key: Key) -> float | None:
+        """When `key`'s drift check is due (the scheduler skips heap entries that say otherwise)."""
+        state = self.states.peek(key)
+        return state.next_drift if state is not None and state.drift_checks else None
+
+    def _place_check(self, key: Key, body: kopf.Body, state: ObjectState, now: float) -> None:
+        """Schedule a settled object's next check: at a random point of the interval when none is placed yet,
+        again from the last check when the interval (annotation) changed; otherwise leave it."""
+        if not state.drift_checks:
+            return
         interval = self._interval(body, state)
-        if state.next_drift is None or state.drift_interval != interval:
-            if state.next_drift is None or state.last_drift_check is None:
-                state.next_drift = schedule.first_check(now, interval, self.rng)
-            else:
-                state.next_drift = schedule.next_check(
-                    state.last_drift_check, interval, self.settings.drift_jitter, self.rng
-                )
-            state.drift_interval = interval
-        return max(0.0, min(state.next_drift - now, tick))
+        if state.next_drift is None or state.last_drift_check is None:
+            at = schedule.first_check(now, interval, self.rng)
+        elif interval != state.drift_interval:
+            at = schedule.next_check(state.last_drift_check, interval, self.settings.drift_jitter, self.rng)
+        else:
+            return
+        state.drift_interval = interval
+        self._schedule(key, state, at)
+
+    def _latest_body(self, key: Key) -> kopf.Body | None:
+        if self.latest is None:
+            return None
+        try:
+            store = self.latest[key]
+        except KeyError:
+            return None
+        return next(iter(store), None)
+
+    async def _drift_check(self, key: Key, due: float) -> None:
+        """The scheduler's call for one due check: act on the latest body, or say why not."""
+        state = self.states.peek(key)
+        body = self._latest_body(key)
+        if state is None:
+            return
+        if body is None or (body.get("metadata") or {}).get("deletionTimestamp"):
+            state.next_drift = None  # gone, or being deleted: the delete handler has it now
+            return
+        if self.owns is not None and not self.owns(body):
+            state.next_drift = None
+            return
+        loop = asyncio.get_running_loop()
+        if self.gate is not None and not self.gate.is_open:
+            self._schedule(key, state, loop.time() + self.gate.interval)  # paused shard: look again later
+            return
+        if state.lock.locked() or not state.settled_at(_generation(body)) or not state.drift_checks:
+            state.next_drift = None  # the change handler owns it and schedules the next check when it settles
+            return
+        if self._interval(body, state) != state.drift_interval:
+            self._place_check(key, body, state, loop.time())
+            if state.next_drift is not None and state.next_drift > loop.time():
+                return
+        logger = state.logger if state.logger is not None else logging.LoggerAdapter(log, {"object": key})
+        # Shielded: if the operator stops mid-pass, the pass still finishes and releases the lock, so a deletion
+        # never overlaps it.
+        await asyncio.shield(self._drift_pass(key, body, logger, state, due))
 
     async def _drift_pass(
-        self, body: kopf.Body, logger: logging.Logger | logging.LoggerAdapter[Any], state: ObjectState
+        self,
+        key: Key,
+        body: kopf.Body,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        state: ObjectState,
+        due: float,
     ) -> None:
         generation = _generation(body)
         loop = asyncio.get_running_loop()
         patch = kopf.Patch()
-        due = state.next_drift
-        async with self.drift_slots, state.lock:
-            if due is not None:
-                self.metrics.drift_check_lag.observe(max(0.0, loop.time() - due))
+        async with state.lock:
+            self.metrics.drift_check_lag.observe(max(0.0, loop.time() - due))
             state.drift_passes += 1
             try:
                 result: PassResult | None = await self._pass(Trigger.DRIFT, body, patch, logger, state)
             except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced
                 result = None
-                state.next_drift = loop.time() + (exc.delay or self.settings.error_backoff)
+                self._schedule(key, state, loop.time() + (exc.delay or self.settings.error_backoff))
             finally:
-                await self._apply_status(body, patch, logger)
+                await self._apply_status(key, patch, logger)
         now = loop.time()
         state.last_drift_check = now
         if result is None or not state.settled_at(generation):
             return  # error handled above, or the spec changed meanwhile and the change handler took over
         if result.steady:
-            state.next_drift = schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+            self._schedule(
+                key, state, schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+            )
         elif result.requeue_after is None:
             state.settle(generation, drift_checks=False)
         else:
-            state.next_drift = now + result.requeue_after  # correcting drift: go on after the engine's delay
+            self._schedule(key, state, now + result.requeue_after)  # correcting drift: go on after the delay
 
     async def _apply_status(
-        self, body: kopf.Body, patch: kopf.Patch, logger: logging.Logger | logging.LoggerAdapter[Any]
+        self, key: Key, patch: kopf.Patch, logger: logging.Logger | logging.LoggerAdapter[Any]
     ) -> None:
-        """Outside kopf's handler cycle (the drift daemon) status patches are ours to send. Then wait (like kopf's
-        consistency_timeout) until the live body shows it, so the next pass does not decide on a stale status."""
+        """Outside kopf's handler cycle (drift checks) status patches are ours to send. Then wait (like kopf's
+        consistency_timeout) until the latest body shows it, so the next pass does not decide on a stale status."""
         if not patch:
             return
-        namespace, name = _key(body)
+        namespace, name = key
         path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}/status"
         try:
             patched = await self.kube.request("PATCH", path, body=dict(patch), content_type=configmap.MERGE_PATCH)
@@ -600,8 +637,12 @@ class Reconciler:
         version = (patched.get("metadata") or {}).get("resourceVersion")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CONSISTENCY_TIMEOUT):
-                while version is not None and (body.get("metadata") or {}).get("resourceVersion") != version:
+                while version is not None and self._resource_version(key) not in (version, None):
                     await asyncio.sleep(0.01)
+
+    def _resource_version(self, key: Key) -> str | None:
+        body = self._latest_body(key)
+        return None if body is None else (body.get("metadata") or {}).get("resourceVersion")
 
     async def on_delete(
         self,

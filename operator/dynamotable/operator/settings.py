@@ -62,9 +62,9 @@ class OperatorSettings(BaseSettings):
     drift_tick: float = Field(
         default=30.0,
         gt=0,
-        description="The shortest drift interval accepted (a smaller annotation is raised to it), and how often "
-        "a sleeping drift timer re-reads its object, so an edited dynamotable.io/drift-interval annotation takes "
-        "effect within a tick. A wake-up that finds nothing due makes no AWS and no Kubernetes call.",
+        description="The shortest drift interval accepted (a smaller annotation is raised to it), and the longest "
+        "the drift scheduler sleeps between looks for due checks. A look that finds nothing due makes no AWS and "
+        "no Kubernetes call; an edited dynamotable.io/drift-interval annotation takes effect on the update.",
     )
     default_deletion_policy: DeletionPolicy = Field(
         default=DeletionPolicy.RETAIN,

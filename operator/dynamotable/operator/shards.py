@@ -134,9 +134,6 @@ class ShardGate:
         self._decided_at: float | None = None
         self.censuses = 0  # censuses taken; with `refusals`, what a test watches to know a pause held
         self.refusals = 0  # handler calls turned away while the gate was closed
-        self.closed = asyncio.Event()  # set while closed; replaced by a fresh one on opening
-        self.closed.set()
-        self._open = asyncio.Event()  # set while open
 
     @property
     def is_open(self) -> bool:
@@ -144,18 +141,6 @@ class ShardGate:
         # time.monotonic, not the loop's clock: the metrics thread reads this too.
         fresh = self._decided_at is not None and time.monotonic() - self._decided_at < 3 * self.interval
         return self.verdict.open and fresh
-
-    async def opened(self, stopped: kopf.DaemonStopped) -> bool:
-        """Wait until the gate is open (True) or the daemon is stopped (False)."""
-        while not stopped and not self.is_open:
-            opened = asyncio.ensure_future(self._open.wait())
-            halted = asyncio.ensure_future(stopped.wait())
-            try:
-                await asyncio.wait({opened, halted}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                opened.cancel()
-                halted.cancel()
-        return not stopped
 
     async def _list(self) -> list[Mapping[str, Any]]:
         if not self.namespaces:
@@ -190,13 +175,6 @@ class ShardGate:
             log.info(
                 "shard %d/%d %s: %s", self.index, self.count, "acting" if verdict.open else "paused", verdict.reason
             )
-        if verdict.open:
-            if self.closed.is_set():
-                self.closed = asyncio.Event()
-            self._open.set()
-        else:
-            self.closed.set()
-            self._open.clear()
         return verdict
 
     async def loop(self) -> None:
@@ -229,26 +207,6 @@ class Shard:
 
     def owns(self, body: kopf.Body, **_: Any) -> bool:
         return shard_of(body.metadata.namespace or "", body.metadata.name or "", self.count) == self.index
-
-
-class DaemonStop:
-    """What the drift loop waits on: kopf's stop flag of the daemon, or the gate closing.
-
-    drift_loop only awaits `stopped.wait()`, so this stands in for kopf.DaemonStopped (which user code cannot
-    construct): the loop returns after its in-flight pass when the shard pauses."""
-
-    def __init__(self, stopped: kopf.DaemonStopped, gate: ShardGate) -> None:
-        self._stopped = stopped
-        self._gate = gate
-
-    async def wait(self) -> None:
-        stopped = asyncio.ensure_future(self._stopped.wait())
-        closed = asyncio.ensure_future(self._gate.closed.wait())
-        try:
-            await asyncio.wait({stopped, closed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-            closed.cancel()
 
 
 def register(registry: kopf.OperatorRegistry, gate: ShardGate) -> None:

@@ -22,20 +22,19 @@ class ObjectState:
     # handler still owns the object (it requeues itself) or before resume/create ran in this process.
     settled_generation: int | None = None
     uid: str = ""  # metadata.uid of the object the change handler last worked on (a re-created one differs)
-    # Whether the drift timer may re-observe a settled object (steady states yes; terminal errors no).
+    # Whether drift checks may re-observe a settled object (steady states yes; terminal errors no).
     drift_checks: bool = False
     next_drift: float | None = None  # event-loop time of the next drift check
     last_drift_check: float | None = None  # event-loop time of the last check (or of settling)
     drift_interval: float = 0.0  # the interval next_drift was computed with
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)  # rouses the drift timer after settling
+    logger: Any = None  # kopf's logger for this object, from its last handler call (drift checks log with it)
     step_in_flight: tuple[str, str] | None = None  # (operation, description) executed, not yet seen finished
     drift_fields: list[str] = field(default_factory=list)  # drift being corrected, announced when Synced again
     last_status: dict[str, Any] | None = None  # normalized status of our last patch (the body may lag behind)
     reported: set[str] = field(default_factory=set)  # one-off warnings already posted (bad annotation, ...)
-    # What happened, for metrics and tests (a test waits for these instead of sleeping: "the drift timer ran
+    # What happened, for metrics and tests (a test waits for these instead of sleeping: "the drift scheduler looked
     # three times and nothing was sent" rather than "nothing was sent within 0.5 s"):
     passes: int = 0  # engine passes (reconcile or delete) made for this object
-    drift_wakeups: int = 0  # times the drift timer woke up and looked whether a check was due
     requested_delay: float | None = None  # the delay the last pass asked for before the next (None: terminal)
     drift_passes: int = 0  # drift checks made; every VERIFY_EVERY-th one reads the Terraform ConfigMap back
 
@@ -56,6 +55,9 @@ class ObjectState:
 class ObjectStates:
     def __init__(self) -> None:
         self._states: dict[Key, ObjectState] = {}
+
+    def peek(self, key: Key) -> ObjectState | None:
+        return self._states.get(key)
 
     def get(self, key: Key) -> ObjectState:
         state = self._states.get(key)

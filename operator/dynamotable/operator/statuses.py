@@ -22,7 +22,7 @@ from dynamotable.api.status import (
 )
 
 STATUS_KEYS: frozenset[str] = frozenset((f.alias or name) for name, f in DynamoTableStatus.model_fields.items())
-# Ready reasons after which the change handler is finished and only the drift timer looks again:
+# Ready reasons after which the change handler is finished and only drift checks look again:
 # converged, plan published (Plan mode), or waiting on a human (adopt, ownership).
 STEADY_REASONS: frozenset[str] = frozenset(
     {Reason.SYNCED, Reason.PLAN_ONLY, Reason.ADOPTION_REQUIRED, Reason.OWNERSHIP_CONFLICT}
@@ -86,7 +86,7 @@ def ready(raw: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
 
 def steady_at(raw: Mapping[str, Any] | None, generation: int | None) -> bool:
     """Whether the stored status says the change handler already finished this generation in a steady state
-    (so a resume or a metadata-only update needs no AWS call: the drift timer re-checks it in due time)."""
+    (so a resume or a metadata-only update needs no AWS call: a drift check re-observes it in due time)."""
     cond = ready(raw)
     return (
         cond is not None

@@ -1,0 +1,144 @@
+"""The drift scheduler on its own: due times on the loop clock (looptime), stale entries, slots, stopping."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dynamotable.operator.drift import DriftScheduler
+from dynamotable.operator.state import Key
+
+pytestmark = pytest.mark.looptime
+
+
+class Objects:
+    """What the reconciler is to the scheduler: each key's wanted due time, and a log of the checks run."""
+
+    def __init__(self, hold: float = 0.0) -> None:
+        self.wanted: dict[Key, float | None] = {}
+        self.ran: list[tuple[Key, float, float]] = []  # (key, due, loop time it started)
+        self.hold = hold  # loop seconds each check takes
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def check(self, key: Key, due: float) -> None:
+        self.ran.append((key, due, asyncio.get_running_loop().time()))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.hold)
+        finally:
+            self.in_flight -= 1
+
+
+def scheduler(objects: Objects, *, slots: int = 5, tick: float = 30.0) -> DriftScheduler:
+    return DriftScheduler(objects.check, objects.wanted.get, slots=slots, tick=tick)
+
+
+def place(drift: DriftScheduler, objects: Objects, key: Key, at: float) -> None:
+    objects.wanted[key] = at
+    drift.due(key, at)
+
+
+async def test_checks_run_at_their_due_times_in_order() -> None:
+    objects = Objects()
+    drift = scheduler(objects)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    for i, delay in enumerate([300.0, 10.0, 120.0]):
+        place(drift, objects, ("ns", f"t{i}"), now + delay)
+    await asyncio.sleep(400)
+    assert [key[1] for key, _, _ in objects.ran] == ["t1", "t2", "t0"]
+    for _, due, started in objects.ran:
+        assert started == pytest.approx(due, abs=0.01)
+    await drift.stop(timeout=1)
+
+
+async def test_an_earlier_check_wakes_the_sleeping_scheduler() -> None:
+    objects = Objects()
+    drift = scheduler(objects, tick=3600.0)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    place(drift, objects, ("ns", "late"), now + 3000)
+    await asyncio.sleep(1)  # asleep until the late check
+    place(drift, objects, ("ns", "soon"), now + 5)
+    await asyncio.sleep(10)
+    assert [(key[1], started) for key, _, started in objects.ran] == [("soon", pytest.approx(now + 5, abs=0.01))]
+    await drift.stop(timeout=1)
+
+
+async def test_a_rescheduled_or_forgotten_object_skips_its_stale_entry() -> None:
+    objects = Objects()
+    drift = scheduler(objects)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    place(drift, objects, ("ns", "moved"), now + 10)
+    place(drift, objects, ("ns", "moved"), now + 50)  # the interval changed: the entry at 10 s is stale
+    place(drift, objects, ("ns", "gone"), now + 20)
+    del objects.wanted[("ns", "gone")]  # deleted: nothing wanted
+    await asyncio.sleep(100)
+    assert [(key[1], due) for key, due, _ in objects.ran] == [("moved", now + 50)]
+    await drift.stop(timeout=1)
+
+
+async def test_at_most_slots_checks_run_at_once_and_the_rest_wait_in_order() -> None:
+    objects = Objects(hold=10.0)
+    drift = scheduler(objects, slots=2)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    for i in range(5):
+        place(drift, objects, ("ns", f"t{i}"), now + 1)
+    await asyncio.sleep(100)
+    assert objects.most_in_flight == 2
+    assert [key[1] for key, _, _ in objects.ran] == ["t0", "t1", "t2", "t3", "t4"]
+    starts = [round(started - now) for _, _, started in objects.ran]
+    assert starts == [1, 1, 11, 11, 21], "a check that waited for a slot starts late (the lag the metric shows)"
+    await drift.stop(timeout=1)
+
+
+async def test_an_idle_scheduler_still_looks_once_a_tick() -> None:
+    objects = Objects()
+    drift = scheduler(objects, tick=5.0)
+    drift.start()
+    await asyncio.sleep(0)
+    before = drift.ticks
+    await asyncio.sleep(50.5)
+    assert drift.ticks - before == 10
+    assert objects.ran == []
+    await drift.stop(timeout=1)
+
+
+async def test_stopping_lets_a_check_in_flight_finish() -> None:
+    objects = Objects(hold=3.0)
+    drift = scheduler(objects)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    place(drift, objects, ("ns", "busy"), now + 1)
+    place(drift, objects, ("ns", "later"), now + 100)
+    await asyncio.sleep(2)
+    assert objects.in_flight == 1
+    await drift.stop(timeout=10)
+    assert objects.in_flight == 0 and asyncio.get_running_loop().time() == pytest.approx(now + 4, abs=0.01)
+    await asyncio.sleep(200)
+    assert [key[1] for key, _, _ in objects.ran] == ["busy"], "nothing is started after stop()"
+
+
+async def test_a_check_that_fails_does_not_stop_the_scheduler() -> None:
+    objects = Objects()
+    failing = {"n": 0}
+
+    async def check(key: Key, due: float) -> None:
+        if key[1] == "bad":
+            failing["n"] += 1
+            raise RuntimeError("boom")
+        await objects.check(key, due)
+
+    drift = DriftScheduler(check, objects.wanted.get, slots=1, tick=30.0)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    place(drift, objects, ("ns", "bad"), now + 1)
+    place(drift, objects, ("ns", "good"), now + 2)
+    await asyncio.sleep(10)
+    assert failing["n"] == 1 and [key[1] for key, _, _ in objects.ran] == ["good"]
+    await drift.stop(timeout=1)
