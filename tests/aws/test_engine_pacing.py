@@ -11,10 +11,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from dynamotable.api.status import ConditionType
 from dynamotable.api.validation import parse_manifest
 from dynamotable.aws.clients import ClientFactory, Credentials
+from dynamotable.aws.limits import ControlPlaneLimits
 from dynamotable.cli import main
-from dynamotable.engine.reconcile import Timing, delete, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
 from dynamotable.local import Latency, LocalEndpoint, Rules
 
 TABLES = 8
@@ -104,3 +106,30 @@ def test_a18_a_table_let_go_mid_operation_frees_its_slot(endpoint: LocalEndpoint
     gone = delete(manifest, factory, region="us-east-1", timing=Timing.fast())
     assert gone.done
     assert slots.in_flight() == 0
+
+
+def _reason(out: Outcome) -> str:
+    return next(c.reason for c in out.status.conditions if c.type == ConditionType.READY)
+
+
+def test_a18_a_pass_still_waiting_for_a_slot_makes_no_aws_call(endpoint: LocalEndpoint) -> None:
+    """Tables queued for a table-operation slot retry without observing while the cap is still full: 1,000
+    queued tables would otherwise cost 1,000 DescribeTables per retry round, for nothing."""
+    first, second = (parse_manifest(yaml.safe_load(TABLE.format(i=i).split("---")[0])) for i in (1, 2))
+    factory = ClientFactory(  # this process's cap: one table operation at a time
+        endpoint_url=endpoint.url,
+        credentials=Credentials("t", "t"),
+        max_attempts=0,
+        limits=ControlPlaneLimits(table_operations=1),
+    )
+    assert reconcile(first, factory, region="us-east-1", timing=Timing.fast()).executed is not None
+    refused = reconcile(second, factory, region="us-east-1", timing=Timing.fast())
+    assert _reason(refused) == "RateLimited" and refused.executed is None
+    waiting = second.model_copy(update={"status": refused.status.model_dump(by_alias=True, exclude_none=True)})
+    sent = len(endpoint.requests())
+    again = reconcile(waiting, factory, region="us-east-1", timing=Timing.fast())
+    assert _reason(again) == "RateLimited" and again.requeue_after is not None
+    assert endpoint.requests()[sent:] == [], "a retry while the cap is full observed the table anyway"
+    factory.table_operations("us-east-1").settled("pacing-01")  # the first table settled: its slot is free
+    went = reconcile(waiting, factory, region="us-east-1", timing=Timing.fast())
+    assert went.executed is not None and went.executed.operation == "CreateTable"

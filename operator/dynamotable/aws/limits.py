@@ -136,6 +136,13 @@ class TableOperations:
             self._held.pop(table, None)
             self._indexed.discard(table)
 
+    def would_admit(self, table: str) -> bool:
+        """Whether `table` could start a table operation without secondary indexes now (it holds a slot, or one
+        is free). Takes nothing."""
+        with self._lock:
+            self._drop_stale(self._clock())
+            return table in self._held or len(self._held) < self.limit
+
     def in_flight(self) -> int:
         with self._lock:
             self._drop_stale(self._clock())

@@ -11,6 +11,8 @@ from dynamotable.aws.clients import ClientFactory
 from dynamotable.aws.limits import TABLE_OPERATIONS
 from dynamotable.engine.model import Step
 
+SLOT_WAIT = "waiting for a free table-operation slot"
+
 
 def starts_table_operation(step: Step) -> bool:
     return step.operation in TABLE_OPERATIONS
@@ -37,9 +39,16 @@ def refusal(factory: ClientFactory, step: Step, table: str) -> str | None:
     else:
         cap = f"{slots.limit} table operations"
     return (
-        f"waiting for a free table-operation slot in {step.region}: this process already has {cap} in progress "
+        f"{SLOT_WAIT} in {step.region}: this process already has {cap} in progress "
         "there (the cap keeps well below AWS's limits; see --max-table-operations)"
     )
+
+
+def still_no_slot(factory: ClientFactory, region: str, table: str, previous: str) -> bool:
+    """Whether a pass whose previous attempt waited for a slot (`previous`: that pass's Ready message) would be
+    refused again: then it waits on without observing, since N tables queued for slots would otherwise each
+    cost a DescribeTable per retry while nothing they wait for has changed."""
+    return SLOT_WAIT in previous and not factory.table_operations(region).would_admit(table)
 
 
 def note_progress(factory: ClientFactory, region: str, table: str, *, settled: bool) -> None:

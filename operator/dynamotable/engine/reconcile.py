@@ -32,7 +32,7 @@ from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, Ra
 from dynamotable.engine.execute import execute
 from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
-from dynamotable.engine.operations import after_execution, note_progress, refusal
+from dynamotable.engine.operations import after_execution, note_progress, refusal, still_no_slot
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_delete import plan_delete
 
@@ -343,6 +343,14 @@ def reconcile(
     name = manifest.table_name
     if rival is not None:
         return _claimed_elsewhere(report, name, region, rival, timing)
+    waited = report.prev_ready()
+    if (
+        waited is not None
+        and waited.reason == Reason.RATE_LIMITED
+        and still_no_slot(factory, region, name, waited.message)
+    ):
+        report.set(ConditionStatus.FALSE, Reason.RATE_LIMITED, waited.message, progressing=True)
+        return report.outcome(_poll(timing, report))
     recent = _recently_created(factory, region, name, owner, timing.create_grace)
     try:
         live = observe(

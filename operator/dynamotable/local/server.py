@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +30,70 @@ NO_FAULTS = Faults()
 AWS_RULES = Rules()
 
 
+KEEP_ALIVE_BODY_LIMIT = 16 * 1024 * 1024  # bytes; DynamoDB's largest request (BatchWriteItem) is 16 MB
+IDLE_TIMEOUT = 300.0  # seconds an idle keep-alive connection is kept open
+
+
 class _QuietHandler(MotoRequestHandler):
-    """moto's request handler (keeps underscored headers) with per-request access logs at DEBUG level."""
+    """moto's request handler (keeps underscored headers) with per-request access logs at DEBUG level, and
+    HTTP/1.1 keep-alive, as AWS's endpoints have it.
+
+    werkzeug closes every connection after one response: after the app it drains whatever the socket still holds
+    (it cannot tell an unread body from the next request). Here the body (Content-Length, at most
+    KEEP_ALIVE_BODY_LIMIT) is read whole before the app runs and the app reads it from memory, so that drain finds
+    nothing of the request and the connection stays at the next request line. A chunked body, one larger than the
+    limit, `Expect: 100-continue` or HTTP/1.0 keep werkzeug's close. Without keep-alive every AWS call costs a TCP
+    connection and a server thread: most of the operator benchmark's AWS time went to reconnecting.
+    """
+
+    timeout = IDLE_TIMEOUT
+    _keep_alive = False
+
+    def setup(self) -> None:
+        super().setup()
+        # werkzeug writes the status line, headers and body in separate small sends: on a kept-alive connection
+        # Nagle's algorithm would hold each response for the client's delayed ACK (~40 ms).
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connections = getattr(self.server, "connections", None)
+        if connections is not None:
+            connections.add(self.connection)
+
+    def finish(self) -> None:
+        connections = getattr(self.server, "connections", None)
+        if connections is not None:
+            connections.discard(self.connection)
+        super().finish()
+
+    def _whole_body(self) -> bytes | None:
+        """The request body, read from the connection; None when this request keeps werkzeug's close."""
+        if self.request_version != "HTTP/1.1" or self.headers.get("Expect") or self.headers.get("Transfer-Encoding"):
+            return None
+        try:
+            size = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if not 0 <= size <= KEEP_ALIVE_BODY_LIMIT:
+            return None
+        body = self.rfile.read(size) if size else b""
+        return body if len(body) == size else None
+
+    def run_wsgi(self) -> None:
+        body = self._whole_body()
+        if body is None:
+            super().run_wsgi()
+            return
+        connection_file, self.rfile = self.rfile, io.BytesIO(body)
+        self._keep_alive = True
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile, self._keep_alive = connection_file, False
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and self._keep_alive:
+            return  # the body was read whole: the connection can serve the next request
+        super().send_header(keyword, value)
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         log.debug("%s %s -> %s", self.command, self.path, code)
@@ -87,6 +152,7 @@ class LocalEndpoint:
             return self
         self.reset()
         server = make_server(self.host, self.port, self._guard, threaded=True, request_handler=_QuietHandler)
+        server.connections = set()  # type: ignore[attr-defined]  # the open keep-alive connections, closed by stop()
         self._server = server
         self._url = f"http://{self.host}:{server.server_port}"
         self._thread = threading.Thread(
@@ -102,6 +168,10 @@ class LocalEndpoint:
         if server is not None:
             server.shutdown()
             server.server_close()
+            # Idle keep-alive connections would otherwise go on answering from a stopped endpoint.
+            for connection in list(getattr(server, "connections", ())):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
         if thread is not None:
             thread.join(timeout=10)
 
