@@ -4,6 +4,7 @@ them (the endpoint's refusals are real) and still converges."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,23 @@ def test_a18_a_pass_still_waiting_for_a_slot_makes_no_aws_call(endpoint: LocalEn
     factory.table_operations("us-east-1").settled("pacing-01")  # the first table settled: its slot is free
     went = reconcile(waiting, factory, region="us-east-1", timing=Timing.fast())
     assert went.executed is not None and went.executed.operation == "CreateTable"
+
+
+def test_a11_polls_of_a_table_this_process_is_creating_do_not_list_its_tags(endpoint: LocalEndpoint) -> None:
+    """While the table it just created is CREATING, a pass costs one DescribeTable: the tags are CreateTable's
+    own, and a listing is not trusted before ACTIVE anyway. Once ACTIVE, ownership is read from the tags again."""
+    manifest = parse_manifest(yaml.safe_load(TABLE.format(i=7).split("---")[0]))
+    factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("t", "t"), max_attempts=0)
+    assert reconcile(manifest, factory, region="us-east-1", timing=Timing.fast()).executed is not None
+    operations: list[list[str]] = []
+    for _ in range(100):
+        sent = len(endpoint.requests())
+        out = reconcile(manifest, factory, region="us-east-1", timing=Timing.fast())
+        operations.append([r.operation for r in endpoint.requests()[sent:]])
+        if _reason(out) == "Synced":
+            break
+        assert _reason(out) == "Creating", out.status
+        time.sleep(0.05)
+    assert len(operations) > 2, "the table was never seen CREATING: this test proves nothing"
+    assert all(ops == ["DescribeTable"] for ops in operations[:-1]), operations
+    assert operations[-1][:2] == ["DescribeTable", "ListTagsOfResource"], operations[-1]

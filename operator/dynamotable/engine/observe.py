@@ -101,11 +101,16 @@ def observe(
     *,
     region: str,
     expect_exists: bool = False,
+    just_created: bool = False,
     not_found_retries: int = 3,
     not_found_delay: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ObservedTable | None:
-    """The live table as the planner needs it, or None when it does not exist."""
+    """The live table as the planner needs it, or None when it does not exist.
+
+    `just_created`: this process created the table moments ago. While it is CREATING its tags are not listed:
+    they are the ones CreateTable gave, and a listing is not trusted before ACTIVE anyway (A11), so each poll of
+    a creation costs one call, not two."""
     spec = manifest.spec
     ignored = set(spec.ignore_changes)
     name = manifest.table_name
@@ -120,7 +125,7 @@ def observe(
     if table is None:
         return None
     status = table.get("TableStatus") or ACTIVE
-    if status == "DELETING":
+    if status == "DELETING" or (status == "CREATING" and just_created):
         return normalize_table(table, region=region)
     arn = table["TableArn"]
     tags = list_tags(factory, arn, region)

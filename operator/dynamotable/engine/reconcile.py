@@ -358,6 +358,7 @@ def reconcile(
             manifest,
             region=region,
             expect_exists=recent or report.prev.table_arn is not None,
+            just_created=recent,
             not_found_retries=timing.not_found_retries,
             not_found_delay=timing.not_found_delay,
         )
