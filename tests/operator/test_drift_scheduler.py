@@ -142,3 +142,20 @@ async def test_a_check_that_fails_does_not_stop_the_scheduler() -> None:
     await asyncio.sleep(10)
     assert failing["n"] == 1 and [key[1] for key, _, _ in objects.ran] == ["good"]
     await drift.stop(timeout=1)
+
+
+async def test_a_check_due_while_the_scheduler_waits_for_a_slot_is_not_lost() -> None:
+    """The scheduler waits for a slot with one entry on top; an earlier entry pushed meanwhile becomes the top.
+    Both checks must run once the slot frees (the bug: the wait ended by popping the new top and running the old
+    one, so the new object was never checked again)."""
+    objects = Objects(hold=10.0)
+    drift = scheduler(objects, slots=1)
+    drift.start()
+    now = asyncio.get_running_loop().time()
+    place(drift, objects, ("ns", "holder"), now + 1)  # takes the only slot for 10 s
+    place(drift, objects, ("ns", "waiting"), now + 2)  # due while the slot is taken: the scheduler waits on it
+    await asyncio.sleep(3)
+    place(drift, objects, ("ns", "pushed"), now + 1.5)  # earlier than "waiting": the new top of the heap
+    await asyncio.sleep(60)
+    assert sorted(key[1] for key, _, _ in objects.ran) == ["holder", "pushed", "waiting"]
+    await drift.stop(timeout=1)

@@ -109,8 +109,12 @@ class DriftScheduler:
                 heapq.heappop(self._heap)  # rescheduled since, or gone
                 continue
             await self._slots.acquire()  # wait here, not in the heap: a late check is measured as lag
-            heapq.heappop(self._heap)
-            if self._wanted(key) != at:  # rescheduled while we waited for the slot
+            # While we waited, entries may have been pushed (an earlier one is now on top): take the top anew.
+            if not self._heap or self._heap[0][0] > self._now():
+                self._slots.release()
+                break
+            at, _, key = heapq.heappop(self._heap)
+            if self._wanted(key) != at:  # rescheduled or gone while we waited for the slot
                 self._slots.release()
                 continue
             self.started += 1
