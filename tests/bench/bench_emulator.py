@@ -7,8 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import resource
 import sys
 import time
 from collections import Counter
@@ -21,6 +19,7 @@ sys.path.insert(0, str(REPO / "tests" / "operator"))
 
 import kmock  # noqa: E402
 from aiohttp import web  # noqa: E402
+from bench_measure import cpu_seconds, peak_rss_mib  # noqa: E402
 from kmock._internal import apps  # noqa: E402
 from operator_harness import (  # noqa: E402
     TEST_HEADER,
@@ -84,19 +83,6 @@ class Remote:
 
     def __init__(self, url: str) -> None:
         self.url = url
-
-
-def cpu_seconds(pid: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by `pid` (from /proc), or by this process."""
-    if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def create_all(h: Harness, names: list[str]) -> float:

@@ -24,7 +24,6 @@ import cProfile
 import json
 import os
 import pstats
-import resource
 import socket
 import subprocess
 import sys
@@ -47,6 +46,7 @@ os.environ.update(
 
 import aiohttp  # noqa: E402
 import kopf  # noqa: E402
+from bench_measure import cpu_seconds, peak_rss_mib, rss_now_mib  # noqa: E402
 
 from dynamotable.api.spec import GROUP, PLURAL, VERSION  # noqa: E402
 from dynamotable.operator.runtime import Login, Operator  # noqa: E402
@@ -60,27 +60,6 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def cpu_seconds(pid: int | None = None) -> float:
-    """CPU seconds (user + system) used so far by `pid` (from /proc), or by this process."""
-    if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def rss_now_mib() -> float:
-    """This process's resident memory now (VmRSS), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class EmulatorProcess:
