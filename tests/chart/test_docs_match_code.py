@@ -89,10 +89,11 @@ def test_metrics_page_lists_exactly_the_operators_metrics() -> None:
     from prometheus_client import generate_latest
 
     from dynamotable.aws.clients import ClientFactory
-    from dynamotable.operator.metrics import Metrics
+    from dynamotable.operator.metrics import DriftCollector, Metrics
 
     metrics = Metrics()
     metrics.attach(ClientFactory())  # as the operator does: the pacing metrics come from its factory
+    metrics.registry.register(DriftCollector(lambda: 0, lambda: 0, lambda: 0))  # and these from its scheduler
     metrics.reconciles.labels(trigger="create", result="Synced").inc()
     metrics.reconcile_duration.labels(trigger="create").observe(0.1)
     metrics.aws_calls.labels(operation="DescribeTable", outcome="ok").inc()

@@ -82,8 +82,13 @@ async def test_quiet_drift_checks_make_no_kubernetes_request(harness: Harness) -
 
     await h.passes("calm", 3)
     assert _per_table(h, before) == Counter()  # three drift checks, not one Kubernetes request
-    lag = op.metrics.registry.get_sample_value("dynamotable_drift_check_lag_seconds_count")
+    sample = op.metrics.registry.get_sample_value
+    lag = sample("dynamotable_drift_check_lag_seconds_count")
     assert lag is not None and lag >= 4
+    started = sample("dynamotable_drift_checks_started_total")
+    assert started is not None and started >= 4
+    assert sample("dynamotable_drift_checks_scheduled") == 1
+    assert sample("dynamotable_drift_checks_in_flight") in (0, 1)
 
 
 async def test_a_deleted_configmap_is_restored_by_a_periodic_read_back(harness: Harness) -> None:

@@ -7,7 +7,7 @@ the engine makes is seen once (botocore retries inside a call are not separate c
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -115,6 +115,30 @@ class Metrics:
         operation = event_name.rsplit(".", 1)[-1] or "unknown"  # after-call-error.<service>.<Operation>
         outcome = type(exception).__name__ if exception is not None else "error"
         self.aws_calls.labels(operation=operation, outcome=outcome).inc()
+
+
+class DriftCollector(Collector):
+    """The drift scheduler's state (drift.py): objects with a check scheduled, checks running, checks started."""
+
+    def __init__(self, scheduled: Callable[[], int], in_flight: Callable[[], int], started: Callable[[], int]) -> None:
+        self._scheduled, self._in_flight, self._started = scheduled, in_flight, started
+
+    def collect(self) -> Iterator[Any]:
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_drift_checks_scheduled",
+            "DynamoTables with a drift check scheduled (steady objects this process looks after).",
+            value=self._scheduled(),
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_drift_checks_in_flight",
+            "Drift checks running now (at most half of maxConcurrentReconciles).",
+            value=self._in_flight(),
+        )
+        yield CounterMetricFamily(
+            f"{NAMESPACE}_drift_checks_started",
+            "Drift checks started since the process started.",
+            value=self._started(),
+        )
 
 
 class PacingCollector(Collector):

@@ -23,7 +23,7 @@ from dynamotable.aws.clients import ClientFactory
 from dynamotable.aws.limits import ControlPlaneLimits
 from dynamotable.operator import handlers, logs, shards
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
-from dynamotable.operator.metrics import Metrics
+from dynamotable.operator.metrics import DriftCollector, Metrics
 from dynamotable.operator.reconciler import Reconciler
 from dynamotable.operator.settings import (
     ANNOTATION_PREFIX,
@@ -114,6 +114,10 @@ class Operator:
         self._login_source = login
         self.kube = KubeApi(lambda: self.connection)
         self.reconciler = Reconciler(self.settings, self.factory, self.metrics, self.kube)
+        drift = self.reconciler.drift
+        self.metrics.registry.register(
+            DriftCollector(self.reconciler.states.scheduled, lambda: drift.in_flight, lambda: drift.started)
+        )
         self.registry = kopf.OperatorRegistry()
         # kopf's name for this process in the peering objects; passed to kopf so the shard census can find it.
         self.identity = _identity()

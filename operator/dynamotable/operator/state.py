@@ -70,3 +70,7 @@ class ObjectStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+    def scheduled(self) -> int:
+        """Objects with a drift check scheduled."""
+        return sum(1 for state in list(self._states.values()) if state.drift_checks and state.next_drift is not None)
