@@ -6,6 +6,7 @@ from __future__ import annotations
 from operator_harness import Harness, eventually, fast_settings, table_spec
 
 from dynamotable.local import Latency, Rules
+from dynamotable.operator.rbac import rules_for
 
 
 async def test_a18_creates_wait_for_a_table_operation_slot_and_are_never_refused(harness: Harness) -> None:
@@ -31,3 +32,41 @@ async def test_a18_creates_wait_for_a_table_operation_slot_and_are_never_refused
     assert sample("dynamotable_aws_table_operation_waits_total", {"region": "us-east-1"}) == slots.refused
     assert sample("dynamotable_aws_table_operations_in_flight", {"region": "us-east-1"}) == 0
     assert sample("dynamotable_aws_pacing_wait_seconds_total", {"region": "us-east-1"}) is not None
+
+
+async def test_a18_a_create_waiting_for_a_slot_waits_in_its_handler_not_in_kopf_retries(harness: Harness) -> None:
+    """Tables queued for a slot wait in-process until one is given back (slots.py): their status says why at
+    once, and the wait costs no kopf retry cycles (each a progress patch, a watch event and a pass; at 10,000
+    tables those retries saturated the operator)."""
+    h = harness
+    h.endpoint.set_latency(Latency(create=0.5))
+    await h.start(fast_settings(h.endpoint, max_table_operations=1))
+    names = [f"queued{i}" for i in range(4)]
+    for n in names:
+        await h.create(n, table_spec(tableName=f"{h.namespace}-{n}"))
+    await eventually(lambda: sum(h.reason(n) == "RateLimited" for n in names) >= 2, timeout=30)
+    await eventually(lambda: all(h.ready(n) for n in names), timeout=60)
+    assert h.operator is not None
+    assert h.operator.factory.table_operations("us-east-1").peak == 1
+    refused = h.operator.metrics.registry.get_sample_value(
+        "dynamotable_reconciles_total", {"trigger": "create", "result": "RateLimited"}
+    )
+    # each of the 3 queued tables is refused about once and then waits; retrying, each would be refused on
+    # every retry until its turn (dozens of kopf cycles over the 1.5 s the queue takes)
+    assert refused is not None and refused <= 2 * (len(names) - 1), refused
+    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))  # the GET after a wait is allowed
+
+
+async def test_a18_a_table_deleted_while_waiting_for_a_slot_is_never_created(harness: Harness) -> None:
+    h = harness
+    h.endpoint.set_latency(Latency(create=2.0))
+    await h.start(fast_settings(h.endpoint, max_table_operations=1))
+    await h.create("first", table_spec(tableName=f"{h.namespace}-first"))
+    await eventually(lambda: h.reason("first") == "Creating", timeout=30)
+    await h.create("second", table_spec(tableName=f"{h.namespace}-second"))
+    await eventually(lambda: h.reason("second") == "RateLimited", timeout=30)
+    await h.delete("second")
+    await eventually(lambda: not h.exists("second"), timeout=30)
+    await eventually(lambda: h.ready("first"), timeout=30)
+    created = [r.payload.get("TableName") for r in h.endpoint.requests() if r.operation == "CreateTable"]
+    assert created == [f"{h.namespace}-first"]

@@ -17,6 +17,7 @@ So every process paces itself, well below those limits:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -108,6 +109,8 @@ class TableOperations:
         self._indexed: set[str] = set()  # those of them in a create with secondary indexes
         self.refused = 0  # admissions refused, for metrics and tests
         self.peak = 0  # the most slots ever held at once
+        # Called (from whichever thread freed it, outside the lock) each time a slot is given back.
+        self.on_freed: list[Callable[[], None]] = []
 
     def admit(self, table: str, *, indexed_create: bool = False) -> bool:
         """Whether `table` may start a table operation now; if so its slot is taken (or renewed)."""
@@ -133,8 +136,11 @@ class TableOperations:
     def settled(self, table: str) -> None:
         """`table` was seen settled (or gone, or is no longer looked after): its slot is free."""
         with self._lock:
-            self._held.pop(table, None)
+            freed = self._held.pop(table, None) is not None
             self._indexed.discard(table)
+        if freed:
+            for listener in list(self.on_freed):
+                listener()
 
     def would_admit(self, table: str) -> bool:
         """Whether `table` could start a table operation without secondary indexes now (it holds a slot, or one
@@ -176,6 +182,7 @@ class ControlPlaneLimits:
         self._lock = threading.Lock()
         self._buckets: dict[tuple[object, str], RequestBucket] = {}
         self._operations: dict[tuple[object, str], TableOperations] = {}
+        self._on_freed: list[Callable[[str], None]] = []
 
     def bucket(self, region: str, account: object = None) -> RequestBucket:
         key = (account, region)
@@ -199,4 +206,13 @@ class ControlPlaneLimits:
                 slots = self._operations[key] = TableOperations(
                     self.table_operations, indexed_limit=self.indexed_creates, clock=self._clock
                 )
+                for listener in self._on_freed:
+                    slots.on_freed.append(functools.partial(listener, region))
             return slots
+
+    def on_slot_freed(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(region)` whenever a table-operation slot of that region is given back (any account)."""
+        with self._lock:
+            self._on_freed.append(listener)
+            for (_, region), slots in self._operations.items():
+                slots.on_freed.append(functools.partial(listener, region))

@@ -33,6 +33,13 @@ REQUIRED_RULES: tuple[Rule, ...] = (
     Rule(
         GROUP,
         PLURAL,
+        ("get",),
+        "namespace",
+        "a create waiting for a table-operation slot reads its object again before going on (edited or deleted?)",
+    ),
+    Rule(
+        GROUP,
+        PLURAL,
         ("patch",),
         "namespace",
         "kopf adds/removes the finalizer (JSON patch) and writes its progress and diff-base annotations",

@@ -46,12 +46,14 @@ from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus, p
 from dynamotable.api.validation import validate_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
+from dynamotable.engine.operations import SLOT_WAIT
 from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
 from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.metrics import Metrics
 from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, TERRAFORM_CONFIGMAP_SUFFIX, OperatorSettings
+from dynamotable.operator.slots import SlotQueue
 from dynamotable.operator.state import Key, ObjectState, ObjectStates
 from dynamotable.terraform.render import render_table
 
@@ -61,6 +63,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 CONSISTENCY_TIMEOUT = 5.0  # seconds; kopf's default settings.persistence.consistency_timeout
+# Seconds a change handler waits in-process for a table-operation slot before kopf requeues it. kopf does not
+# process the object's own events meanwhile (a deletion waits for the handler), so it stays short.
+SLOT_WAIT_BUDGET = 20.0
 DRIFT_STOP_TIMEOUT = 5.0  # seconds the drift checks in flight get to finish when the operator stops
 VERIFY_EVERY = 12  # drift checks per read-back of the Terraform ConfigMap (hourly at the default 5 min interval)
 
@@ -84,6 +89,8 @@ class PassResult:
     message: str
     requeue_after: float | None  # None: terminal until the spec changes
     steady: bool  # the change handler is done; drift checks take over
+    slot_region: str | None = None  # refused a table-operation slot of this region [A18]: may wait for one
+    table: str = ""  # the table name the pass worked on
 
 
 def timing_from(settings: OperatorSettings) -> engine.Timing:
@@ -140,6 +147,8 @@ class Reconciler:
             slots=drift_slots(settings.max_concurrent_reconciles),
             tick=settings.drift_tick,
         )
+        self.slots = SlotQueue()
+        factory.limits.on_slot_freed(self.slots.freed)
         # kopf's live index of every DynamoTable's claim (handlers.py); None when driven without kopf.
         self.claims: Mapping[claiming.ClaimKey, Any] | None = None
         # kopf's live index of every DynamoTable's latest body by (namespace, name): what drift checks act on.
@@ -334,7 +343,15 @@ class Reconciler:
         self.metrics.plan_steps.set(key, len(new_status.plan))
 
         reason, message = _ready_of(new_status)
-        return PassResult(reason, message, outcome.requeue_after, steady=reason in statuses.STEADY_REASONS)
+        slot = region if reason == Reason.RATE_LIMITED and SLOT_WAIT in message else None
+        return PassResult(
+            reason,
+            message,
+            outcome.requeue_after,
+            steady=reason in statuses.STEADY_REASONS,
+            slot_region=slot,
+            table=manifest.table_name,
+        )
 
     async def _terraform(
         self,
@@ -475,6 +492,7 @@ class Reconciler:
         generation = _generation(body)
         state = self.states.get(key)
         state.logger = logger
+        self.slots.bind(asyncio.get_running_loop())
         # Started from a handler, so its checks run in kopf's context (kopf.event() needs kopf's event queue).
         self.drift.start(contextvars.copy_context())
         uid = str((body.get("metadata") or {}).get("uid") or "")
@@ -498,13 +516,16 @@ class Reconciler:
         state.uid = uid
         async with state.lock:
             result = await self._pass(trigger, body, patch, logger, state)
-            delay = result.requeue_after
-            if trigger == Trigger.CREATE and not result.steady and delay is not None and delay <= self.timing.poll:
-                # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
-                # handler call, so the usual creation costs one kopf cycle (one progress annotation and one status
-                # write) rather than two. Safe to lose: if the operator stops meanwhile, the next pass finds the
-                # table by its owner tag (status is written once the step is seen through; an update's steps
-                # are recorded in status as they go).
+        result = await self._wait_for_slot(trigger, body, patch, logger, state=state, result=result)
+        delay = result.requeue_after
+        waiting_on_aws = not result.steady and result.slot_region is None  # not refused a slot (then kopf decides)
+        if trigger == Trigger.CREATE and waiting_on_aws and delay is not None and delay <= self.timing.poll:
+            # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
+            # handler call, so the usual creation costs one kopf cycle (one progress annotation and one status
+            # write) rather than two. Safe to lose: if the operator stops meanwhile, the next pass finds the
+            # table by its owner tag (status is written once the step is seen through; an update's steps
+            # are recorded in status as they go).
+            async with state.lock:
                 await asyncio.sleep(delay)
                 patch.pop("status", None)
                 state.last_status = None
@@ -522,6 +543,51 @@ class Reconciler:
             state.settle(generation, drift_checks=False)
             raise kopf.PermanentError(f"{result.reason}: {result.message}")
         raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
+
+    async def _wait_for_slot(
+        self,
+        trigger: Trigger,
+        body: kopf.Body,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        *,
+        state: ObjectState,
+        result: PassResult,
+    ) -> PassResult:
+        """A pass refused a table-operation slot [A18]: say so in status now, then wait here (slots.py) until a
+        slot of its region is given back, and pass again; for up to SLOT_WAIT_BUDGET seconds, then kopf requeues
+        it as before. Stops waiting as soon as the object is edited or being deleted: kopf then handles that."""
+        key = _key(body)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SLOT_WAIT_BUDGET
+        while result.slot_region is not None:
+            if patch.get("status"):
+                await self._apply_status(key, patch, logger)  # the wait is visible: RateLimited, and why
+                patch.pop("status", None)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return result
+            # A slot given back before this handler queued up woke nobody: look before waiting.
+            free = self.factory.table_operations(result.slot_region).would_admit(result.table)
+            if not free and not await self.slots.wait(result.slot_region, remaining):
+                return result
+            if await self._changed_since(key, body):
+                return result  # kopf takes the edit or the deletion from here
+            async with state.lock:
+                result = await self._pass(trigger, body, patch, logger, state)
+        return result
+
+    async def _changed_since(self, key: Key, body: kopf.Body) -> bool:
+        """Whether the object is no longer the one this handler call was given (edited, being deleted, gone,
+        re-created). Asked of the API server: kopf holds the object's own events until the handler returns."""
+        namespace, name = key
+        path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}"
+        try:
+            current = await self.kube.request("GET", path)
+        except Exception:  # not found, or the API server cannot say: let kopf decide with fresh events
+            return True
+        now, then = current.get("metadata") or {}, body.get("metadata") or {}
+        return bool(now.get("deletionTimestamp")) or any(now.get(f) != then.get(f) for f in ("uid", "generation"))
 
     # -------------------------------------------------------------------------------- drift checks
 
