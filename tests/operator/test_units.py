@@ -146,6 +146,7 @@ def test_rbac_rules_per_mode() -> None:
     assert base == {
         ("dynamotable.io", "dynamotables", "list"),
         ("dynamotable.io", "dynamotables", "watch"),
+        ("dynamotable.io", "dynamotables", "get"),
         ("dynamotable.io", "dynamotables", "patch"),
         ("dynamotable.io", "dynamotables/status", "patch"),
         ("", "events", "create"),
