@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import itertools
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -47,11 +52,40 @@ def kmock_options(kmock_options: dict[str, Any]) -> dict[str, Any]:
     return {**kmock_options, "cls": Emulator}
 
 
+# Before pytest-timeout (180 s) ends a hung operator test, say what the event loop was doing: pytest-timeout
+# dumps the threads, but a hang on the loop is in its tasks (and in whether its clock still moves, under looptime).
+HANG_REPORT_AFTER = 150.0
+
+
+def _report_hang(loop: asyncio.AbstractEventLoop) -> None:
+    out = io.StringIO()
+    before = loop.time()
+    time.sleep(1.0)  # the reporter's own thread: does the loop's clock still move?
+    ready = len(getattr(loop, "_ready", ()))
+    scheduled = getattr(loop, "_scheduled", [])
+    first = min((h.when() for h in scheduled), default=None)
+    sync = [f for f in getattr(loop, "_LoopTimeEventLoop__sync_futures", ()) if not f.done()]
+    print(
+        f"--- hang report: loop time {before:.6f} -> {loop.time():.6f} over 1 s, {ready} ready handles, "
+        f"{len(scheduled)} timers (earliest at {first}), {len(sync)} executor futures pending: {sync!r}",
+        file=out,
+    )
+    for task in list(asyncio.all_tasks(loop)):
+        print(f"--- {task!r}", file=out)
+        task.print_stack(limit=12, file=out)
+    sys.stderr.write(out.getvalue())
+    sys.stderr.flush()
+
+
 @pytest.fixture
 async def harness(kmock: Emulator, endpoint: LocalEndpoint) -> AsyncIterator[Harness]:
     register_resources(kmock)
     h = Harness(k=kmock, endpoint=endpoint, namespace=f"ns{next(_namespaces)}", settings=fast_settings(endpoint))
+    watchdog = threading.Timer(HANG_REPORT_AFTER, _report_hang, args=(asyncio.get_running_loop(),))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         yield h
     finally:
+        watchdog.cancel()
         await h.stop()
