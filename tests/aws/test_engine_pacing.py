@@ -126,14 +126,39 @@ def test_a18_a_pass_still_waiting_for_a_slot_makes_no_aws_call(endpoint: LocalEn
     assert reconcile(first, factory, region="us-east-1", timing=Timing.fast()).executed is not None
     refused = reconcile(second, factory, region="us-east-1", timing=Timing.fast())
     assert _reason(refused) == "RateLimited" and refused.executed is None
+    assert refused.slot_region == "us-east-1"  # the caller (the operator) may queue for a slot there
     waiting = second.model_copy(update={"status": refused.status.model_dump(by_alias=True, exclude_none=True)})
     sent = len(endpoint.requests())
     again = reconcile(waiting, factory, region="us-east-1", timing=Timing.fast())
-    assert _reason(again) == "RateLimited" and again.requeue_after is not None
+    assert _reason(again) == "RateLimited" and again.requeue_after is not None and again.slot_region == "us-east-1"
     assert endpoint.requests()[sent:] == [], "a retry while the cap is full observed the table anyway"
     factory.table_operations("us-east-1").settled("pacing-01")  # the first table settled: its slot is free
     went = reconcile(waiting, factory, region="us-east-1", timing=Timing.fast())
     assert went.executed is not None and went.executed.operation == "CreateTable"
+
+
+def test_a18_an_edited_spec_waiting_for_a_slot_is_planned_anew(endpoint: LocalEndpoint) -> None:
+    """The no-observation shortcut holds only for the generation that was refused: an edit is observed and
+    planned again (it may no longer need a table operation at all)."""
+    docs = [yaml.safe_load(TABLE.format(i=i).split("---")[0]) for i in (3, 4)]
+    for doc in docs:
+        doc["metadata"]["generation"] = 1
+    first, second = (parse_manifest(doc) for doc in docs)
+    factory = ClientFactory(
+        endpoint_url=endpoint.url,
+        credentials=Credentials("t", "t"),
+        max_attempts=0,
+        limits=ControlPlaneLimits(table_operations=1),
+    )
+    assert reconcile(first, factory, region="us-east-1", timing=Timing.fast()).executed is not None
+    refused = reconcile(second, factory, region="us-east-1", timing=Timing.fast())
+    assert _reason(refused) == "RateLimited"
+    edited = docs[1] | {"status": refused.status.model_dump(by_alias=True, exclude_none=True)}
+    edited["metadata"] = edited["metadata"] | {"generation": 2}
+    sent = len(endpoint.requests())
+    again = reconcile(parse_manifest(edited), factory, region="us-east-1", timing=Timing.fast())
+    assert _reason(again) == "RateLimited"
+    assert "DescribeTable" in [r.operation for r in endpoint.requests()[sent:]], "the edit was not observed"
 
 
 def test_a11_polls_of_a_table_this_process_is_creating_do_not_list_its_tags(endpoint: LocalEndpoint) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from operator_harness import REGION, Emulator, Harness, fast_settings, register_resources
+from operator_harness import REGION, Emulator, Harness, describe_loop, fast_settings, register_resources
 
 from dynamotable.local import Latency, LocalEndpoint, Rules
 
@@ -58,22 +56,7 @@ HANG_REPORT_AFTER = 150.0
 
 
 def _report_hang(loop: asyncio.AbstractEventLoop) -> None:
-    out = io.StringIO()
-    before = loop.time()
-    time.sleep(1.0)  # the reporter's own thread: does the loop's clock still move?
-    ready = len(getattr(loop, "_ready", ()))
-    scheduled = getattr(loop, "_scheduled", [])
-    first = min((h.when() for h in scheduled), default=None)
-    sync = [f for f in getattr(loop, "_LoopTimeEventLoop__sync_futures", ()) if not f.done()]
-    print(
-        f"--- hang report: loop time {before:.6f} -> {loop.time():.6f} over 1 s, {ready} ready handles, "
-        f"{len(scheduled)} timers (earliest at {first}), {len(sync)} executor futures pending: {sync!r}",
-        file=out,
-    )
-    for task in list(asyncio.all_tasks(loop)):
-        print(f"--- {task!r}", file=out)
-        task.print_stack(limit=12, file=out)
-    sys.stderr.write(out.getvalue())
+    sys.stderr.write(describe_loop(loop))
     sys.stderr.flush()
 
 

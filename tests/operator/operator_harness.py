@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import io
 import itertools
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +134,28 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: 
             if value:
                 return value
             await asyncio.sleep(interval)
+
+
+def describe_loop(loop: asyncio.AbstractEventLoop) -> str:
+    """What an event loop is doing, from another thread (for hang reports): whether its clock moves (looptime
+    stops it while anything is ready), its ready handles and timers, executor futures looptime waits for, and
+    every task's stack."""
+    out = io.StringIO()
+    before = loop.time()
+    time.sleep(1.0)
+    ready = len(getattr(loop, "_ready", ()))
+    scheduled = list(getattr(loop, "_scheduled", []))
+    first = min((h.when() for h in scheduled), default=None)
+    sync = [f for f in list(getattr(loop, "_LoopTimeEventLoop__sync_futures", ())) if not f.done()]
+    print(
+        f"--- loop report: loop time {before:.6f} -> {loop.time():.6f} over 1 s, {ready} ready handles, "
+        f"{len(scheduled)} timers (earliest at {first}), {len(sync)} executor futures pending: {sync!r}",
+        file=out,
+    )
+    for task in list(asyncio.all_tasks(loop)):
+        print(f"--- {task!r}", file=out)
+        task.print_stack(limit=12, file=out)
+    return out.getvalue()
 
 
 def fast_settings(endpoint: LocalEndpoint, **overrides: Any) -> OperatorSettings:

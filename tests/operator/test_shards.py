@@ -18,7 +18,7 @@ from typing import Any
 import kmock
 import kopf
 import pytest
-from operator_harness import TEST_HEADERS, Harness, eventually, fast_settings, table_spec
+from operator_harness import TEST_HEADERS, Harness, describe_loop, eventually, fast_settings, table_spec
 from prometheus_client import CollectorRegistry
 
 from dynamotable.operator.rbac import rules_for
@@ -77,7 +77,7 @@ class Running:
         if self.loop is not None and self.stop_flag is not None and self.thread is not None:
             self.loop.call_soon_threadsafe(self.stop_flag.set)
             self.thread.join(20)
-            assert not self.thread.is_alive(), f"{self.label} did not stop"
+            assert not self.thread.is_alive(), f"{self.label} did not stop:\n{describe_loop(self.loop)}"
 
     @property
     def gate_open(self) -> bool:

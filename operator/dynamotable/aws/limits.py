@@ -107,6 +107,7 @@ class TableOperations:
         self._lock = threading.Lock()
         self._held: dict[str, float] = {}  # table name -> when its slot was last renewed
         self._indexed: set[str] = set()  # those of them in a create with secondary indexes
+        self._waiting: set[str] = set()  # tables refused a slot and not admitted since
         self.refused = 0  # admissions refused, for metrics and tests
         self.peak = 0  # the most slots ever held at once
         # Called (from whichever thread freed it, outside the lock) each time a slot is given back.
@@ -120,7 +121,9 @@ class TableOperations:
             full = len(self._held) >= self.limit or (indexed_create and len(self._indexed) >= self.indexed_limit)
             if table not in self._held and full:
                 self.refused += 1
+                self._waiting.add(table)
                 return False
+            self._waiting.discard(table)
             self._held[table] = now
             if indexed_create:
                 self._indexed.add(table)
@@ -138,6 +141,7 @@ class TableOperations:
         with self._lock:
             freed = self._held.pop(table, None) is not None
             self._indexed.discard(table)
+            self._waiting.discard(table)
         if freed:
             for listener in list(self.on_freed):
                 listener()
@@ -148,6 +152,14 @@ class TableOperations:
         with self._lock:
             self._drop_stale(self._clock())
             return table in self._held or len(self._held) < self.limit
+
+    def still_refused(self, table: str) -> bool:
+        """Whether `table` was refused a slot, has not been admitted since, and would be refused again now."""
+        with self._lock:
+            if table not in self._waiting:
+                return False
+            self._drop_stale(self._clock())
+            return table not in self._held and len(self._held) >= self.limit
 
     def in_flight(self) -> int:
         with self._lock:

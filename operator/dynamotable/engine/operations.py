@@ -44,11 +44,11 @@ def refusal(factory: ClientFactory, step: Step, table: str) -> str | None:
     )
 
 
-def still_no_slot(factory: ClientFactory, region: str, table: str, previous: str) -> bool:
-    """Whether a pass whose previous attempt waited for a slot (`previous`: that pass's Ready message) would be
-    refused again: then it waits on without observing, since N tables queued for slots would otherwise each
-    cost a DescribeTable per retry while nothing they wait for has changed."""
-    return SLOT_WAIT in previous and not factory.table_operations(region).would_admit(table)
+def still_no_slot(factory: ClientFactory, region: str, table: str) -> bool:
+    """Whether `table`'s last attempt in this process was refused a slot and would be refused again: then the
+    pass waits on without observing, since N tables queued for slots would otherwise each cost a DescribeTable
+    per retry while nothing they wait for has changed."""
+    return factory.table_operations(region).still_refused(table)
 
 
 def note_progress(factory: ClientFactory, region: str, table: str, *, settled: bool) -> None:

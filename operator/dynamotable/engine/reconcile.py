@@ -90,6 +90,8 @@ class Outcome:
     done: bool = False
     plan: Plan | None = None
     error: Classified | None = None
+    # the region whose table-operation slot this pass waits for [A18]: the caller may wait for one to free up
+    slot_region: str | None = None
 
 
 # Tables created through each factory, so a DescribeTable or ListTagsOfResource that lags right after
@@ -347,10 +349,11 @@ def reconcile(
     if (
         waited is not None
         and waited.reason == Reason.RATE_LIMITED
-        and still_no_slot(factory, region, name, waited.message)
+        and report.prev.observed_generation == report.generation  # an edited spec is planned anew
+        and still_no_slot(factory, region, name)
     ):
         report.set(ConditionStatus.FALSE, Reason.RATE_LIMITED, waited.message, progressing=True)
-        return report.outcome(_poll(timing, report))
+        return report.outcome(_poll(timing, report), slot_region=region)
     recent = _recently_created(factory, region, name, owner, timing.create_grace)
     try:
         live = observe(
@@ -477,7 +480,7 @@ def _no_slot(
     if why is None:
         return None
     report.set(ConditionStatus.FALSE, Reason.RATE_LIMITED, f"{step.description}: {why}", progressing=True)
-    return report.outcome(_poll(timing, report), plan=the_plan)
+    return report.outcome(_poll(timing, report), plan=the_plan, slot_region=step.region)
 
 
 def _utcnow() -> datetime:

@@ -46,7 +46,6 @@ from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus, p
 from dynamotable.api.validation import validate_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
-from dynamotable.engine.operations import SLOT_WAIT
 from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
 from dynamotable.operator.drift import DriftScheduler
@@ -343,13 +342,12 @@ class Reconciler:
         self.metrics.plan_steps.set(key, len(new_status.plan))
 
         reason, message = _ready_of(new_status)
-        slot = region if reason == Reason.RATE_LIMITED and SLOT_WAIT in message else None
         return PassResult(
             reason,
             message,
             outcome.requeue_after,
             steady=reason in statuses.STEADY_REASONS,
-            slot_region=slot,
+            slot_region=outcome.slot_region,
             table=manifest.table_name,
         )
 
