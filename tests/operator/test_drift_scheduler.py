@@ -159,3 +159,57 @@ async def test_a_check_due_while_the_scheduler_waits_for_a_slot_is_not_lost() ->
     await asyncio.sleep(60)
     assert sorted(key[1] for key, _, _ in objects.ran) == ["holder", "pushed", "waiting"]
     await drift.stop(timeout=1)
+
+
+def _body(generation: int) -> dict[str, object]:
+    return {
+        "apiVersion": "dynamotable.io/v1alpha1",
+        "kind": "DynamoTable",
+        "metadata": {"name": "t", "namespace": "ns", "generation": generation, "uid": "u"},
+        "spec": {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}]},
+    }
+
+
+async def test_a_drift_check_that_waited_for_a_change_handler_never_passes_on_the_stale_body() -> None:
+    """A due check finds the object settled and the lock free, but a change handler (an edit) takes the lock
+    before the check's pass starts. The check must not then pass on the body it started with: that spec is no
+    longer the object's (a stale managementPolicy or capacity would be applied). The handler has scheduled what
+    follows."""
+    from dynamotable.aws.clients import ClientFactory
+    from dynamotable.operator.kube import KubeApi
+    from dynamotable.operator.metrics import Metrics
+    from dynamotable.operator.reconciler import PassResult, Reconciler
+    from dynamotable.operator.settings import OperatorSettings
+
+    rec = Reconciler(OperatorSettings(region="us-east-1"), ClientFactory(), Metrics(), KubeApi(lambda: None))
+    passed: list[tuple[str, int]] = []
+
+    async def fake_pass(
+        trigger: object, body: dict[str, object], patch: object, logger: object, state: object
+    ) -> PassResult:
+        rec_state.passes += 1
+        passed.append((str(getattr(trigger, "value", trigger)), int(body["metadata"]["generation"])))  # type: ignore[index]
+        return PassResult("Synced", "", 3600.0, steady=True)
+
+    try:
+        rec._pass = fake_pass  # type: ignore[method-assign,assignment]
+        key = ("ns", "t")
+        rec_state = rec.states.get(key)
+        rec_state.settle(1, drift_checks=True)
+        rec_state.drift_interval = rec._interval(_body(1), rec_state)  # type: ignore[arg-type]
+        due = asyncio.get_running_loop().time()
+        rec_state.next_drift = due
+        rec.latest = {key: [_body(1)]}  # kopf index: a store of bodies per key
+
+        check = asyncio.create_task(rec._drift_check(key, due))
+        await asyncio.sleep(0)  # the check got past its own tests and queued its pass: the lock was free then
+        assert not check.done() and not passed
+        async with rec_state.lock:  # the edit's change handler takes the lock first
+            rec_state.unsettle()
+            rec.latest = {key: [_body(2)]}
+            await fake_pass("update", _body(2), None, None, rec_state)
+            rec_state.settle(2, drift_checks=True)
+        await check
+        assert passed == [("update", 2)], "the drift check passed on the generation it started with"
+    finally:
+        rec.pool.shutdown()

@@ -648,7 +648,7 @@ class Reconciler:
         logger = state.logger if state.logger is not None else logging.LoggerAdapter(log, {"object": key})
         # Shielded: if the operator stops mid-pass, the pass still finishes and releases the lock, so a deletion
         # never overlaps it.
-        await asyncio.shield(self._drift_pass(key, body, logger, state, due))
+        await asyncio.shield(self._drift_pass(key, body, logger, state, due, passes_seen=state.passes))
 
     async def _drift_pass(
         self,
@@ -657,11 +657,17 @@ class Reconciler:
         logger: logging.Logger | logging.LoggerAdapter[Any],
         state: ObjectState,
         due: float,
+        *,
+        passes_seen: int,
     ) -> None:
         generation = _generation(body)
         loop = asyncio.get_running_loop()
         patch = kopf.Patch()
         async with state.lock:
+            if state.passes != passes_seen or not state.drift_checks:
+                # A change handler took the lock first (an edit): `body` is stale now, and that handler has
+                # scheduled whatever follows.
+                return
             self.metrics.drift_check_lag.observe(max(0.0, loop.time() - due))
             state.drift_passes += 1
             try:
