@@ -124,7 +124,6 @@ def validate_command(paths: tuple[str, ...], region: str | None) -> None:
 @cluster_id_option
 def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None, cluster_id: str | None) -> None:
     """Terraform (aws_dynamodb_table + import block) for the manifests: one .tf per table plus versions.tf."""
-    from dynamotable import fanout
     from dynamotable.terraform.render import render_files
 
     choice = default_region(region)
@@ -139,7 +138,8 @@ def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path 
         provider_region = manifests[0].spec.region
         assert provider_region is not None
         click.echo(f"note: provider region {provider_region} (the first manifest's spec.region)", err=True)
-    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id, mapper=fanout.map_in_chunks)
+    # Rendered here, serially: sending a model to a worker process costs about what rendering it does.
+    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
     if output_dir is None:
         for name, text in files.items():
             click.echo(f"# ---- {name} ----")

@@ -15,7 +15,6 @@ import difflib
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +241,9 @@ def check(loaded: Loaded, *, default_region: str | None = None) -> Checked:
     """Validate every document; duplicate targets (same table in the same region) are errors too."""
     out = Checked()
     targets: dict[tuple[str, str | None], Document] = {}
-    verdicts = fanout.map_in_chunks(partial(_validate_body, default_region=default_region), loaded.documents)
+    # Serial on purpose: a validated model costs about as much to send back from a worker process (pickling) as
+    # to validate here, so spreading validation over the cores never paid (docs/performance.md).
+    verdicts = [_validate_body(doc, default_region=default_region) for doc in loaded.documents]
     for doc, (manifest, invalid) in zip(loaded.documents, verdicts, strict=True):
         errors = metadata_errors(manifest) if manifest is not None else invalid
         out.errors.extend((doc, _prefixed(doc, e)) for e in (*doc.problems, *errors))

@@ -21,6 +21,7 @@ import asyncio
 import datetime
 import io
 import itertools
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -136,13 +137,14 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0, interval: 
             await asyncio.sleep(interval)
 
 
-def describe_loop(loop: asyncio.AbstractEventLoop) -> str:
+def describe_loop(loop: asyncio.AbstractEventLoop, *, watch_clock: bool = True) -> str:
     """What an event loop is doing, from another thread (for hang reports): whether its clock moves (looptime
     stops it while anything is ready), its ready handles and timers, executor futures looptime waits for, and
     every task's stack."""
     out = io.StringIO()
     before = loop.time()
-    time.sleep(1.0)
+    if watch_clock:  # from another thread only: the loop's own thread would stop the clock it watches
+        time.sleep(1.0)
     ready = len(getattr(loop, "_ready", ()))
     scheduled = list(getattr(loop, "_scheduled", []))
     first = min((h.when() for h in scheduled), default=None)
@@ -249,7 +251,11 @@ class Harness:
         finally:
             self._stop.set()
             self.operator = None
-            await asyncio.wait_for(self._runner, 15)
+            done, _ = await asyncio.wait({self._runner}, timeout=15)
+            if not done:  # say what is still running before the cancellation changes it
+                sys.stderr.write("the operator did not stop within 15 s:\n")
+                sys.stderr.write(describe_loop(asyncio.get_running_loop(), watch_clock=False))
+            await asyncio.wait_for(self._runner, 0 if not done else None)
 
     # ---------------------------------------------------------------------------------- Kubernetes
 

@@ -116,3 +116,13 @@ def test_cluster_ids_that_could_break_the_tag_or_iam_matching_are_refused(bad: o
     assert message is not None
     assert message.startswith("cluster id ") and "1-128 characters of A-Z a-z 0-9 + = . _ / -" in message
     assert len(message) < 400
+
+
+def test_the_ascii_fast_path_of_tag_characters_agrees_with_the_unicode_rule() -> None:
+    """rule_tags checks plain-ASCII tags with one regex; every character must get the same verdict as the
+    per-character Unicode rule (letters, digits, separators and _ . : / = + - @)."""
+    from dynamotable.api.validation import _disallowed_tag_characters
+
+    for code in [*range(0x80), 0xA0, 0xE9, 0x2028, 0x3000, 0x1F600, 0x0301]:
+        c = chr(code)
+        assert (not _disallowed_tag_characters(f"a{c}b")) == is_tag_character(c), repr(c)
