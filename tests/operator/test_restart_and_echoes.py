@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import kmock
+import pytest
 from operator_harness import TEST_HEADER, Harness, eventually, fast_settings, table_spec
 
 from dynamotable.local import Latency
+from dynamotable.operator.reconciler import Reconciler
 
 
 def _status_patches(h: Harness, name: str) -> int:
@@ -67,7 +70,9 @@ async def test_restart_in_the_middle_of_a_plan_repeats_no_step(harness: Harness)
     assert h.status("orders")["plan"] == []
 
 
-async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harness: Harness) -> None:
+async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     h = harness
     await h.start()
     names = [f"t{i:02d}" for i in range(20)]
@@ -76,6 +81,16 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
     await h.stop()
 
     h.endpoint.clear_requests()
+    # Where each resume places its object's first check (read later, next_drift may already be the second).
+    first_placed: dict[Any, float] = {}
+    place = Reconciler._place_check
+
+    def recording(self: Reconciler, key: Any, body: Any, state: Any, now: float) -> None:
+        place(self, key, body, state, now)
+        if state.next_drift is not None:
+            first_placed.setdefault(key, state.next_drift)
+
+    monkeypatch.setattr(Reconciler, "_place_check", recording)
     started = asyncio.get_running_loop().time()
     op = await h.start(fast_settings(h.endpoint, drift_interval=1.0))
     await eventually(
@@ -86,6 +101,7 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
             == len(names)
         )
     )
+    resumed = asyncio.get_running_loop().time()  # every resume handler ran between `started` and now
     # resuming converged objects makes no AWS call at all: every pass since the restart is a drift check
     assert not [r for r in h.aws() if r.operation != "DescribeTable" and not r.operation.startswith("List")]
     # (a pass is counted as it starts and its DescribeTable as it arrives: compare at a moment none is mid-way)
@@ -95,9 +111,10 @@ async def test_resume_of_converged_tables_is_spread_over_the_drift_interval(harn
     )
 
     # Their drift checks are placed (requested) over the interval rather than all at once...
-    await eventually(lambda: all(h.state(n).next_drift is not None for n in names))
-    placed = [h.state(n).next_drift - started for n in names]
-    assert all(0.0 <= p <= 1.0 + 1.0 for p in placed), placed  # within an interval of the restart (+ start-up)
+    assert len(first_placed) == len(names)
+    placed = [at - started for at in first_placed.values()]
+    # each within one interval of its own resume, which came after `started` and before `resumed`
+    assert all(0.0 <= p <= (resumed - started) + 1.0 for p in placed), (placed, resumed - started)
     assert max(placed) - min(placed) > 0.4, f"first drift checks all requested within {max(placed) - min(placed):.2f}s"
     # ...and each does happen: one DescribeTable per table
     await eventually(

@@ -167,6 +167,9 @@ def check_spec(manifest: s.DynamoTable, *, default_region: str | None = None) ->
         yield from rule(manifest, default_region)
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def without_nulls(doc: Mapping[str, Any]) -> dict[str, Any]:
     """`doc` as plain dicts and lists, with every mapping entry whose value is null removed from metadata and
     spec, as the API server prunes them before defaulting (no field of the CRD is nullable): `billingMode:`
@@ -178,6 +181,8 @@ def without_nulls(doc: Mapping[str, Any]) -> dict[str, Any]:
     memo: dict[int, tuple[Any, Any]] = {}
 
     def plain(value: Any, prune: bool) -> Any:
+        if type(value) in _SCALAR_TYPES:  # most nodes: no ABC isinstance checks for them
+            return value
         if isinstance(value, Mapping):
             if id(value) not in memo:
                 memo[id(value)] = (value, {k: plain(v, prune) for k, v in value.items() if not (prune and v is None)})

@@ -49,6 +49,7 @@ class DriftScheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
         # What happened, for metrics and tests ("the scheduler looked N more times and nothing was sent"):
         self.ticks = 0  # times the scheduler woke and looked for due checks
         self.started = 0  # checks started
@@ -68,6 +69,15 @@ class DriftScheduler:
         if self._task is None or self._task.done():
             loop = asyncio.get_running_loop()
             self._task = loop.create_task(self._run(), name="dynamotable drift scheduler", context=context)
+            self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if self._stopping:
+            return
+        if task.cancelled():
+            log.error("the drift scheduler was cancelled from outside; drift checks resume with the next change")
+        elif task.exception() is not None:
+            log.error("the drift scheduler failed", exc_info=task.exception())
 
     @property
     def pending(self) -> int:
@@ -80,6 +90,7 @@ class DriftScheduler:
 
     async def stop(self, timeout: float) -> None:
         """Stop scheduling; let the checks in flight finish within `timeout` seconds, then cancel them."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
