@@ -161,6 +161,23 @@ async def test_a_check_due_while_the_scheduler_waits_for_a_slot_is_not_lost() ->
     await drift.stop(timeout=1)
 
 
+async def test_stop_that_arrives_with_a_wake_up_stops_the_scheduler() -> None:
+    """The operator stopped while a check was being scheduled: the cancellation arrived in the same loop cycle as
+    the scheduler's wake-up. Python 3.11's asyncio.wait_for swallowed such a cancellation and the scheduler ran
+    on, so stop() (the operator's cleanup) waited for it forever: operators that did not stop under load."""
+    objects = Objects()
+    drift = scheduler(objects, tick=3600.0)
+    drift.start()
+    await asyncio.sleep(1)  # asleep until the next tick
+    place(drift, objects, ("ns", "next"), asyncio.get_running_loop().time() + 600)  # earliest: wakes it
+    await asyncio.sleep(0)  # the wake-up has completed the scheduler's wait; the scheduler has not resumed yet
+    ticks = drift.ticks
+    async with asyncio.timeout(10):
+        await drift.stop(timeout=1)
+    assert drift.ticks == ticks, "the scheduler looked for due checks again after it was stopped"
+    assert objects.ran == []
+
+
 def _body(generation: int) -> dict[str, object]:
     return {
         "apiVersion": "dynamotable.io/v1alpha1",

@@ -57,3 +57,26 @@ async def test_slots_freed_in_another_thread_wake_waiters_on_the_loop() -> None:
     thread.start()
     thread.join()
     assert await waiting is True
+
+
+@pytest.mark.parametrize("cycles", range(6))
+async def test_a_waiter_cancelled_as_it_is_woken_is_cancelled_and_passes_its_turn_on(cycles: int) -> None:
+    """The operator stopping cancels a handler waiting for a slot. If the slot came back in the same loop cycle,
+    the cancellation must still win (Python 3.11's wait_for returned the wake-up and dropped it: the stopping
+    handler went on), and the turn it was given goes to the next waiter."""
+    queue = SlotQueue()
+    queue.bind(asyncio.get_running_loop())
+    first = asyncio.create_task(queue.wait("us-east-1", timeout=100))
+    await asyncio.sleep(1)
+    second = asyncio.create_task(queue.wait("us-east-1", timeout=100))
+    await asyncio.sleep(1)
+    queue.freed("us-east-1")
+    for _ in range(cycles):  # the cancellation lands somewhere along the wake-up's way
+        await asyncio.sleep(0)
+    if first.cancel():  # still waiting when cancelled
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await second is True, "the turn of the cancelled waiter was lost"
+    else:
+        assert first.result() is True
+        second.cancel()

@@ -215,3 +215,19 @@ def test_manifest_for_the_engine_applies_the_default_deletion_policy_and_cluster
         assert rec.owner("ns", "t") == "prod-eu:ns/t"
     finally:
         rec.pool.shutdown()
+
+
+def test_the_operator_never_uses_asyncio_wait_for() -> None:
+    """Python 3.11's asyncio.wait_for swallows a cancellation that arrives as the awaited thing completes: the
+    drift scheduler, a slot waiter and the shard census each went on after being cancelled, and operators did
+    not stop. asyncio.timeout has no such race; the operator uses it everywhere."""
+    import re
+
+    package = Path(__file__).resolve().parents[2] / "operator" / "dynamotable"
+    users = [
+        f"{path.relative_to(package)}:{n}"
+        for path in sorted(package.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bwait_for\(", line) and not line.lstrip().startswith("#")
+    ]
+    assert users == [], f"asyncio.wait_for in {users}: use `async with asyncio.timeout(...)`"

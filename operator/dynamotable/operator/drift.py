@@ -110,8 +110,11 @@ class DriftScheduler:
                 delay = min(delay, max(0.0, self._heap[0][0] - self._now()))
             self._wake.clear()
             if delay > 0:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that arrives as
+                # the wake-up does (due() sets it often), and stop() would then wait for this loop forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
 
     async def _start_due(self) -> None:
         while self._heap and self._heap[0][0] <= self._now():

@@ -155,7 +155,8 @@ class ShardGate:
 
     async def census(self) -> Verdict:
         try:
-            peerings = await asyncio.wait_for(self._list(), max(2 * self.interval, 1.0))
+            async with asyncio.timeout(max(2 * self.interval, 1.0)):  # not wait_for: see drift.py
+                peerings = await self._list()
         except (KubeApiError, OSError, TimeoutError, ValueError) as exc:
             verdict = Verdict(False, f"cannot list peering objects: {exc}")
         else:

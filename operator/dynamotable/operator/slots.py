@@ -41,8 +41,15 @@ class SlotQueue:
         queue = self._waiting.setdefault(region, deque())
         queue.append(waiter)
         try:
-            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that arrives as the
+            # awaited future completes, and a cancelled handler (the operator stopping) would go on.
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(waiter)
             return True
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # woken as it was cancelled: the turn goes on
+                self._wake_one(region)
+            raise
         except TimeoutError:
             if waiter.done():  # woken just as the time ran out: take the turn rather than lose it
                 return True
