@@ -609,7 +609,7 @@ def is_tag_character(c: str) -> bool:
 
 
 # The usual tag is plain ASCII, all of it allowed: one regex match instead of a Unicode lookup per character.
-_ASCII_TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
+_ASCII_TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*", re.ASCII)
 
 
 def _disallowed_tag_characters(text: str) -> list[str]:
