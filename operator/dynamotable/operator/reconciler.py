@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import kopf
 from pydantic import ValidationError
@@ -514,7 +514,7 @@ class Reconciler:
         state.uid = uid
         async with state.lock:
             result = await self._pass(trigger, body, patch, logger, state)
-        result = await self._wait_for_slot(trigger, body, patch, logger, state=state, result=result)
+        result, body = await self._wait_for_slot(trigger, body, patch, logger, state=state, result=result)
         delay = result.requeue_after
         waiting_on_aws = not result.steady and result.slot_region is None  # not refused a slot (then kopf decides)
         if trigger == Trigger.CREATE and waiting_on_aws and delay is not None and delay <= self.timing.poll:
@@ -551,7 +551,7 @@ class Reconciler:
         *,
         state: ObjectState,
         result: PassResult,
-    ) -> PassResult:
+    ) -> tuple[PassResult, kopf.Body]:
         """A pass refused a table-operation slot [A18]: say so in status now, then wait here (slots.py) until a
         slot of its region is given back, and pass again; for up to SLOT_WAIT_BUDGET seconds, then kopf requeues
         it as before. Stops waiting as soon as the object is edited or being deleted: kopf then handles that."""
@@ -564,28 +564,36 @@ class Reconciler:
                 patch.pop("status", None)
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return result
+                return result, body
             # A slot given back before this handler queued up woke nobody: look before waiting.
             free = self.factory.table_operations(result.slot_region).would_admit(result.table)
             if not free and not await self.slots.wait(result.slot_region, remaining):
-                return result
-            if await self._changed_since(key, body):
-                return result  # kopf takes the edit or the deletion from here
+                return result, body
+            current = await self._unchanged_since(key, body)
+            if current is None:
+                return result, body  # kopf takes the edit or the deletion from here
+            # Go on with the object as stored now: its status has the RateLimited write above, which kopf's body
+            # does not, and the status patches of this handler call are computed against it (a key that write
+            # added and a later pass drops must be removed by the patch, not left behind).
+            body = current
             async with state.lock:
                 result = await self._pass(trigger, body, patch, logger, state)
-        return result
+        return result, body
 
-    async def _changed_since(self, key: Key, body: kopf.Body) -> bool:
-        """Whether the object is no longer the one this handler call was given (edited, being deleted, gone,
-        re-created). Asked of the API server: kopf holds the object's own events until the handler returns."""
+    async def _unchanged_since(self, key: Key, body: kopf.Body) -> kopf.Body | None:
+        """The object as stored now, when it is still the one this handler call was given; None when it was
+        edited, is being deleted, is gone or was re-created. Asked of the API server: kopf holds the object's own
+        events until the handler returns."""
         namespace, name = key
         path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}"
         try:
             current = await self.kube.request("GET", path)
         except Exception:  # not found, or the API server cannot say: let kopf decide with fresh events
-            return True
+            return None
         now, then = current.get("metadata") or {}, body.get("metadata") or {}
-        return bool(now.get("deletionTimestamp")) or any(now.get(f) != then.get(f) for f in ("uid", "generation"))
+        if now.get("deletionTimestamp") or any(now.get(f) != then.get(f) for f in ("uid", "generation")):
+            return None
+        return kopf.Body(cast(kopf.RawBody, dict(current)))
 
     # -------------------------------------------------------------------------------- drift checks
 
