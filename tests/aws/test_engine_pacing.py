@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from dynamotable.api.spec import DynamoTable
 from dynamotable.api.status import ConditionType
 from dynamotable.api.validation import parse_manifest
 from dynamotable.aws.clients import ClientFactory, Credentials
@@ -113,18 +114,25 @@ def _reason(out: Outcome) -> str:
     return next(c.reason for c in out.status.conditions if c.type == ConditionType.READY)
 
 
-def test_a18_a_pass_still_waiting_for_a_slot_makes_no_aws_call(endpoint: LocalEndpoint) -> None:
-    """Tables queued for a table-operation slot retry without observing while the cap is still full: 1,000
-    queued tables would otherwise cost 1,000 DescribeTables per retry round, for nothing."""
-    first, second = (parse_manifest(yaml.safe_load(TABLE.format(i=i).split("---")[0])) for i in (1, 2))
-    factory = ClientFactory(  # this process's cap: one table operation at a time
+def _second_refused_a_slot(
+    endpoint: LocalEndpoint, first: DynamoTable, second: DynamoTable
+) -> tuple[ClientFactory, Outcome]:
+    """A process capped at one table operation creates `first`; `second`'s create is refused a slot."""
+    factory = ClientFactory(
         endpoint_url=endpoint.url,
         credentials=Credentials("t", "t"),
         max_attempts=0,
         limits=ControlPlaneLimits(table_operations=1),
     )
     assert reconcile(first, factory, region="us-east-1", timing=Timing.fast()).executed is not None
-    refused = reconcile(second, factory, region="us-east-1", timing=Timing.fast())
+    return factory, reconcile(second, factory, region="us-east-1", timing=Timing.fast())
+
+
+def test_a18_a_pass_still_waiting_for_a_slot_makes_no_aws_call(endpoint: LocalEndpoint) -> None:
+    """Tables queued for a table-operation slot retry without observing while the cap is still full: 1,000
+    queued tables would otherwise cost 1,000 DescribeTables per retry round, for nothing."""
+    first, second = (parse_manifest(yaml.safe_load(TABLE.format(i=i).split("---")[0])) for i in (1, 2))
+    factory, refused = _second_refused_a_slot(endpoint, first, second)
     assert _reason(refused) == "RateLimited" and refused.executed is None
     assert refused.slot_region == "us-east-1"  # the caller (the operator) may queue for a slot there
     waiting = second.model_copy(update={"status": refused.status.model_dump(by_alias=True, exclude_none=True)})
@@ -144,14 +152,7 @@ def test_a18_an_edited_spec_waiting_for_a_slot_is_planned_anew(endpoint: LocalEn
     for doc in docs:
         doc["metadata"]["generation"] = 1
     first, second = (parse_manifest(doc) for doc in docs)
-    factory = ClientFactory(
-        endpoint_url=endpoint.url,
-        credentials=Credentials("t", "t"),
-        max_attempts=0,
-        limits=ControlPlaneLimits(table_operations=1),
-    )
-    assert reconcile(first, factory, region="us-east-1", timing=Timing.fast()).executed is not None
-    refused = reconcile(second, factory, region="us-east-1", timing=Timing.fast())
+    factory, refused = _second_refused_a_slot(endpoint, first, second)
     assert _reason(refused) == "RateLimited"
     edited = docs[1] | {"status": refused.status.model_dump(by_alias=True, exclude_none=True)}
     edited["metadata"] = edited["metadata"] | {"generation": 2}
