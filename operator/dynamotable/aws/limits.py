@@ -150,16 +150,16 @@ class TableOperations:
         """Whether `table` could start a table operation without secondary indexes now (it holds a slot, or one
         is free). Takes nothing."""
         with self._lock:
-            self._drop_stale(self._clock())
-            return table in self._held or len(self._held) < self.limit
+            return self._would_admit(table)
 
     def still_refused(self, table: str) -> bool:
         """Whether `table` was refused a slot, has not been admitted since, and would be refused again now."""
         with self._lock:
-            if table not in self._waiting:
-                return False
-            self._drop_stale(self._clock())
-            return table not in self._held and len(self._held) >= self.limit
+            return table in self._waiting and not self._would_admit(table)
+
+    def _would_admit(self, table: str) -> bool:
+        self._drop_stale(self._clock())
+        return table in self._held or len(self._held) < self.limit
 
     def in_flight(self) -> int:
         with self._lock:

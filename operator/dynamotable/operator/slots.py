@@ -51,10 +51,8 @@ class SlotQueue:
                 self._wake_one(region)
             raise
         except TimeoutError:
-            if waiter.done():  # woken just as the time ran out: take the turn rather than lose it
-                return True
-            waiter.cancel()
-            return False
+            # woken just as the time ran out: take the turn rather than lose it (else `finally` cancels it)
+            return waiter.done()
         finally:
             if not waiter.done():
                 waiter.cancel()
