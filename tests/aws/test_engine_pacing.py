@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -164,7 +165,8 @@ def test_a18_an_edited_spec_waiting_for_a_slot_is_planned_anew(endpoint: LocalEn
 
 def test_a11_polls_of_a_table_this_process_is_creating_do_not_list_its_tags(endpoint: LocalEndpoint) -> None:
     """While the table it just created is CREATING, a pass costs one DescribeTable: the tags are CreateTable's
-    own, and a listing is not trusted before ACTIVE anyway. Once ACTIVE, ownership is read from the tags again."""
+    own, and a listing is not trusted before ACTIVE anyway. The pass that sees the very table it created (its
+    TableId) ACTIVE takes CreateTable's tags as well; every later pass reads ownership from the listed tags."""
     manifest = parse_manifest(yaml.safe_load(TABLE.format(i=7).split("---")[0]))
     factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("t", "t"), max_attempts=0)
     assert reconcile(manifest, factory, region="us-east-1", timing=Timing.fast()).executed is not None
@@ -178,5 +180,36 @@ def test_a11_polls_of_a_table_this_process_is_creating_do_not_list_its_tags(endp
         assert _reason(out) == "Creating", out.status
         time.sleep(0.05)
     assert len(operations) > 2, "the table was never seen CREATING: this test proves nothing"
-    assert all(ops == ["DescribeTable"] for ops in operations[:-1]), operations
-    assert operations[-1][:2] == ["DescribeTable", "ListTagsOfResource"], operations[-1]
+    assert all(ops == ["DescribeTable"] for ops in operations), operations
+    sent = len(endpoint.requests())
+    assert _reason(reconcile(manifest, factory, region="us-east-1", timing=Timing.fast())) == "Synced"
+    assert [r.operation for r in endpoint.requests()[sent:]][:2] == ["DescribeTable", "ListTagsOfResource"]
+
+
+def test_a11_a_table_made_again_under_the_name_after_our_create_has_its_tags_listed(
+    local_fresh: LocalEndpoint, local_ddb: Any, local_clock: Any
+) -> None:
+    """CreateTable's tags stand for a table's only while it is the table created (same TableId): one deleted and
+    created again by someone else under the name has its own tags read."""
+    local_fresh.set_latency(Latency(create=1.0, delete=1.0))
+    manifest = parse_manifest(yaml.safe_load(TABLE.format(i=8).split("---")[0]))
+    factory = ClientFactory(endpoint_url=local_fresh.url, credentials=Credentials("t", "t"), max_attempts=0)
+    assert reconcile(manifest, factory, region="us-east-1", timing=Timing.fast()).executed is not None
+    client, name = local_ddb(), manifest.table_name
+    local_clock.advance(2)
+    client.delete_table(TableName=name)
+    local_clock.advance(2)
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": "team", "Value": "someone-else"}],
+    )
+    local_clock.advance(2)
+    assert client.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE"
+    sent = len(local_fresh.requests())
+    out = reconcile(manifest, factory, region="us-east-1", timing=Timing.fast())
+    assert "ListTagsOfResource" in [r.operation for r in local_fresh.requests()[sent:]]
+    # the live tags, not CreateTable's, were planned against: the other party's tag differs from the spec
+    assert out.executed is not None and out.executed.operation in {"TagResource", "UntagResource"}, out.status

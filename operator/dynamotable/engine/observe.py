@@ -102,6 +102,7 @@ def observe(
     region: str,
     expect_exists: bool = False,
     just_created: bool = False,
+    created_with: tuple[str, list[dict[str, str]]] | None = None,
     not_found_retries: int = 3,
     not_found_delay: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
@@ -128,7 +129,10 @@ def observe(
     if status == "DELETING" or (status == "CREATING" and just_created):
         return normalize_table(table, region=region)
     arn = table["TableArn"]
-    tags = list_tags(factory, arn, region)
+    if created_with is not None and status == ACTIVE and table.get("TableId") == created_with[0]:
+        tags = created_with[1]
+    else:
+        tags = list_tags(factory, arn, region)
     if status != ACTIVE:
         return normalize_table(table, region=region, tags=tags)
 

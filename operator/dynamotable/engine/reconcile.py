@@ -96,21 +96,58 @@ class Outcome:
 
 # Tables created through each factory, so a DescribeTable or ListTagsOfResource that lags right after
 # CreateTable (both are eventually consistent, A1, A11) is not read as "gone" or "not ours".
-_created: weakref.WeakKeyDictionary[ClientFactory, dict[tuple[str, str], tuple[str, float]]] = (
-    weakref.WeakKeyDictionary()
-)
+@dataclass(slots=True)
+class _Created:
+    owner: str
+    at: float
+    # The tags CreateTable gave and the TableId it answered, until the first pass that sees the table ACTIVE
+    # uses them instead of a ListTagsOfResource: a table's tags at creation are the ones CreateTable set.
+    tags: list[dict[str, str]] | None = None
+    table_id: str | None = None
+
+
+_created: weakref.WeakKeyDictionary[ClientFactory, dict[tuple[str, str], _Created]] = weakref.WeakKeyDictionary()
 _created_lock = threading.Lock()
 
 
-def _remember_create(factory: ClientFactory, region: str, name: str, owner: str) -> None:
+def _remember_create(
+    factory: ClientFactory,
+    region: str,
+    name: str,
+    owner: str,
+    *,
+    tags: list[dict[str, str]] | None = None,
+    table_id: str | None = None,
+) -> None:
     with _created_lock:
-        _created.setdefault(factory, {})[(region, name)] = (owner, time.monotonic())
+        _created.setdefault(factory, {})[(region, name)] = _Created(
+            owner, time.monotonic(), tags if table_id else None, table_id
+        )
 
 
 def _recently_created(factory: ClientFactory, region: str, name: str, owner: str, grace: float) -> bool:
     with _created_lock:
         entry = _created.get(factory, {}).get((region, name))
-    return entry is not None and entry[0] == owner and time.monotonic() - entry[1] < grace
+    return entry is not None and entry.owner == owner and time.monotonic() - entry.at < grace
+
+
+def _tags_given_at_create(
+    factory: ClientFactory, region: str, name: str, owner: str
+) -> tuple[str, list[dict[str, str]]] | None:
+    """(TableId, tags) of the table this process created under `name`, until the table has been seen ACTIVE."""
+    with _created_lock:
+        entry = _created.get(factory, {}).get((region, name))
+        if entry is None or entry.owner != owner or entry.tags is None or entry.table_id is None:
+            return None
+        return entry.table_id, entry.tags
+
+
+def _seen_active(factory: ClientFactory, region: str, name: str) -> None:
+    """From the first pass that saw the created table ACTIVE on, its tags are listed like any table's."""
+    with _created_lock:
+        entry = _created.get(factory, {}).get((region, name))
+        if entry is not None:
+            entry.tags = None
 
 
 # ------------------------------------------------------------------------------------------- status
@@ -362,11 +399,14 @@ def reconcile(
             region=region,
             expect_exists=recent or report.prev.table_arn is not None,
             just_created=recent,
+            created_with=_tags_given_at_create(factory, region, name, owner) if recent else None,
             not_found_retries=timing.not_found_retries,
             not_found_delay=timing.not_found_delay,
         )
     except AwsCallFailed as exc:
         return _error_outcome(report, exc, timing)
+    if live is not None and live.status == "ACTIVE" and recent:
+        _seen_active(factory, region, name)
 
     if live is None:
         note_progress(factory, region, name, settled=True)
@@ -564,8 +604,15 @@ def _create(
         if isinstance(exc.classified, AlreadyDone):
             _remember_create(factory, region, manifest.table_name, owner)
         return _error_outcome(report, exc, timing, the_plan=the_plan)
-    _remember_create(factory, region, manifest.table_name, owner)
     description = response.get("TableDescription") or {}
+    _remember_create(
+        factory,
+        region,
+        manifest.table_name,
+        owner,
+        tags=list(step.request.get("Tags") or []),
+        table_id=description.get("TableId"),
+    )
     report.fields.update(
         table_arn=description.get("TableArn"),
         table_status=description.get("TableStatus", "CREATING"),
