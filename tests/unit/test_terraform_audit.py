@@ -38,9 +38,12 @@ def _local_provider(endpoint_url: str) -> str:
   skip_metadata_api_check     = true
 
   endpoints {{
-    dynamodb = "{endpoint_url}"
-    kms      = "{endpoint_url}"
-    sts      = "{endpoint_url}"
+    applicationautoscaling = "{endpoint_url}"
+    cloudwatch             = "{endpoint_url}"
+    dynamodb               = "{endpoint_url}"
+    kinesis                = "{endpoint_url}"
+    kms                    = "{endpoint_url}"
+    sts                    = "{endpoint_url}"
   }}
 }}"""
 

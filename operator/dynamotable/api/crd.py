@@ -40,6 +40,33 @@ SPEC_RULES: tuple[tuple[str, str], ...] = (
     ),
 )
 
+SPEC_RULES += (
+    (
+        f"{_BILLING} == 'PROVISIONED' || (!has(self.autoScaling) && (!has(self.globalSecondaryIndexes) || "
+        "self.globalSecondaryIndexes.all(g, !has(g.autoScaling))))",
+        "autoScaling adjusts provisioned capacity: remove autoScaling, or use billingMode PROVISIONED",
+    ),
+    (
+        "!has(self.alarms) || self.alarms.all(a, !has(a.index) || (has(self.globalSecondaryIndexes) && "
+        "self.globalSecondaryIndexes.exists(g, g.name == a.index)))",
+        "an alarm's index must name a global secondary index of this spec",
+    ),
+    (
+        "!has(self.alarms) || self.alarms.all(a, self.alarms.exists_one(b, b.name == a.name))",
+        "alarm names must be unique",
+    ),
+)
+# Rules of one list element or block, by the model whose schema carries them.
+TARGET_TRACKING_RULE = ("self.minCapacity <= self.maxCapacity", "minCapacity must be at most maxCapacity")
+INSIGHTS_RULE = ("!has(self.mode) || self.enabled", "a contributorInsights mode only applies with enabled: true")
+ALARM_RULES = (
+    ("self.period == 10 || self.period == 30 || self.period % 60 == 0", "period must be 10, 30 or a multiple of 60"),
+    (
+        f"self.period * self.evaluationPeriods <= {s.MAX_ALARM_PERIOD}",
+        "period x evaluationPeriods must be at most one day (86400 s)",
+    ),
+)
+
 
 _NEW_TABLE = "create a new DynamoTable {what} and migrate the data"
 
@@ -196,6 +223,19 @@ def spec_schema() -> dict[str, Any]:
     props["ignoreChanges"]["maxItems"] = len(s.IGNORABLE_PATHS)
     props["attributes"]["maxItems"] = 2 + 2 * s.MAX_GSIS + s.MAX_LSIS
     props["replicas"]["maxItems"] = 50
+    gsi = props["globalSecondaryIndexes"]["items"]["properties"]
+    for scaling in (props["autoScaling"], gsi["autoScaling"]):
+        for dimension in ("read", "write"):
+            scaling["properties"][dimension]["x-kubernetes-validations"] = _rules(TARGET_TRACKING_RULE)
+    for insights in (props["contributorInsights"], gsi["contributorInsights"]):
+        insights["x-kubernetes-validations"] = _rules(INSIGHTS_RULE)
+    props["alarms"]["items"]["x-kubernetes-validations"] = _rules(*ALARM_RULES)
+    # a policy document is free-form: kept as given, validated by the operator (and by AWS)
+    props["resourcePolicy"] = {
+        "type": "object",
+        "description": props["resourcePolicy"].get("description", ""),
+        "x-kubernetes-preserve-unknown-fields": True,
+    }
     schema["x-kubernetes-validations"] = _rules(*SPEC_RULES, *SPEC_TRANSITION_RULES)
     return schema
 

@@ -79,6 +79,38 @@ class DeletionPolicy(StrEnum):
     DELETE = "Delete"
 
 
+class ContributorInsightsMode(StrEnum):
+    ACCESSED_AND_THROTTLED_KEYS = "ACCESSED_AND_THROTTLED_KEYS"
+    THROTTLED_KEYS = "THROTTLED_KEYS"
+
+
+class TimestampPrecision(StrEnum):
+    MILLISECOND = "MILLISECOND"
+    MICROSECOND = "MICROSECOND"
+
+
+class AlarmStatistic(StrEnum):
+    SAMPLE_COUNT = "SampleCount"
+    AVERAGE = "Average"
+    SUM = "Sum"
+    MINIMUM = "Minimum"
+    MAXIMUM = "Maximum"
+
+
+class ComparisonOperator(StrEnum):
+    GREATER_THAN_OR_EQUAL = "GreaterThanOrEqualToThreshold"
+    GREATER_THAN = "GreaterThanThreshold"
+    LESS_THAN = "LessThanThreshold"
+    LESS_THAN_OR_EQUAL = "LessThanOrEqualToThreshold"
+
+
+class TreatMissingData(StrEnum):
+    BREACHING = "breaching"
+    NOT_BREACHING = "notBreaching"
+    IGNORE = "ignore"
+    MISSING = "missing"
+
+
 class ManagementPolicy(StrEnum):
     APPLY = "Apply"
     PLAN = "Plan"
@@ -128,6 +160,54 @@ KmsKeyArn = Annotated[
     str, Field(pattern=r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"), AfterValidator(_ascii)
 ]
 AttributeName = Annotated[str, Field(min_length=1, max_length=255)]
+# Application Auto Scaling target tracking on DynamoDB: a target utilization of 20-90 percent.
+TARGET_UTILIZATION_MIN, TARGET_UTILIZATION_MAX = 20, 90
+MAX_COOLDOWN_SECONDS = 86_400
+Cooldown = Annotated[int, Field(ge=0, le=MAX_COOLDOWN_SECONDS), BeforeValidator(_integral_float)]
+# arn:<partition>:kinesis:<region>:<account>:stream/<name>; a stream name is 1-128 of [a-zA-Z0-9_.-].
+KINESIS_STREAM_ARN_PATTERN = r"^arn:aws[a-zA-Z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/[a-zA-Z0-9_.\-]{1,128}$"
+KinesisStreamArn = Annotated[str, Field(pattern=KINESIS_STREAM_ARN_PATTERN), AfterValidator(_ascii)]
+# An alarm's own part of its name (<tableName>-<name>): a CloudWatch alarm name is at most 255 characters.
+ALARM_NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+ALARM_NAME_MAX = 255
+MAX_ALARMS = 50
+MAX_ALARM_ACTIONS = 5  # CloudWatch: at most 5 actions per alarm state
+ALARM_DESCRIPTION_MAX = 1024
+MAX_ALARM_PERIOD = 86_400
+ALARM_ACTION_PATTERN = r"^arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:\S+$"
+AlarmAction = Annotated[str, Field(min_length=1, max_length=1024, pattern=ALARM_ACTION_PATTERN), AfterValidator(_ascii)]
+# The AWS/DynamoDB metrics published per table (TableName) and, for those marked True, per global secondary index
+# (TableName + GlobalSecondaryIndexName). Metrics AWS publishes only with further dimensions (Operation:
+# ThrottledRequests, SuccessfulRequestLatency, SystemErrors, ReturnedItemCount; ReceivingRegion:
+# ReplicationLatency) or per account (UserErrors, Account*) are not here: an alarm on TableName alone would never
+# see a data point.
+TABLE_METRICS: dict[str, bool] = {
+    "ConsumedReadCapacityUnits": True,
+    "ConsumedWriteCapacityUnits": True,
+    "ProvisionedReadCapacityUnits": True,
+    "ProvisionedWriteCapacityUnits": True,
+    "ReadThrottleEvents": True,
+    "WriteThrottleEvents": True,
+    "ReadProvisionedThroughputThrottleEvents": True,
+    "WriteProvisionedThroughputThrottleEvents": True,
+    "ReadKeyRangeThroughputThrottleEvents": True,
+    "WriteKeyRangeThroughputThrottleEvents": True,
+    "ReadMaxOnDemandThroughputThrottleEvents": True,
+    "WriteMaxOnDemandThroughputThrottleEvents": True,
+    "ReadAccountLimitThrottleEvents": True,
+    "WriteAccountLimitThrottleEvents": True,
+    "OnlineIndexConsumedWriteCapacity": True,
+    "OnlineIndexPercentageProgress": True,
+    "OnlineIndexThrottleEvents": True,
+    "ConditionalCheckFailedRequests": False,
+    "TimeToLiveDeletedItemCount": False,
+    "TransactionConflict": False,
+    "ConsumedChangeDataCaptureUnits": False,
+    "ThrottledPutRecordCount": False,
+    "FailedToReplicateRecordCount": False,
+    "PendingReplicationCount": False,
+    "AgeOfOldestUnreplicatedRecord": False,
+}
 
 
 class Attribute(Model):
@@ -155,6 +235,42 @@ class WarmThroughput(Model):
     )
 
 
+class TargetTracking(Model):
+    """Application Auto Scaling of one capacity dimension: a scalable target (min..max) and one target-tracking
+    policy on DynamoDB's predefined utilization metric."""
+
+    min_capacity: CapacityUnits = Field(description="Lowest capacity auto scaling may set.")
+    max_capacity: CapacityUnits = Field(description="Highest capacity auto scaling may set.")
+    target_utilization: float = Field(
+        ge=TARGET_UTILIZATION_MIN,
+        le=TARGET_UTILIZATION_MAX,
+        description="Consumed/provisioned capacity to keep, in percent (20-90).",
+    )
+    scale_in_cooldown: Cooldown | None = Field(default=None, description="Seconds between scale-ins (AWS default 0).")
+    scale_out_cooldown: Cooldown | None = Field(default=None, description="Seconds between scale-outs (AWS default 0).")
+
+
+AlarmMetric = StrEnum("AlarmMetric", {name: name for name in TABLE_METRICS})  # type: ignore[misc]
+
+
+class AutoScaling(Model):
+    """Auto scaling of read and/or write capacity (PROVISIONED only). While a dimension is auto scaled, its
+    capacity in the spec is only the value at creation: auto scaling's changes within min..max are not drift."""
+
+    read: TargetTracking | None = Field(default=None, description="Read capacity auto scaling.")
+    write: TargetTracking | None = Field(default=None, description="Write capacity auto scaling.")
+
+
+class ContributorInsights(Model):
+    """CloudWatch Contributor Insights for DynamoDB (the most accessed and throttled keys)."""
+
+    enabled: bool = Field(default=False, description="Whether Contributor Insights is on.")
+    mode: Annotated[ContributorInsightsMode, Lax] | None = Field(
+        default=None,
+        description="ACCESSED_AND_THROTTLED_KEYS (AWS's default) or THROTTLED_KEYS; only with enabled.",
+    )
+
+
 class GlobalSecondaryIndex(Model):
     """A global secondary index. Its keys and projection cannot change in place: a change recreates it."""
 
@@ -173,6 +289,10 @@ class GlobalSecondaryIndex(Model):
     write_capacity: CapacityUnits | None = Field(default=None, description="Write capacity units (PROVISIONED).")
     on_demand_throughput: OnDemandThroughput | None = Field(default=None, description="On-demand caps.")
     warm_throughput: WarmThroughput | None = Field(default=None, description="Warm throughput.")
+    auto_scaling: AutoScaling | None = Field(default=None, description="Auto scaling of the index (PROVISIONED).")
+    contributor_insights: ContributorInsights | None = Field(
+        default=None, description="Contributor Insights on the index; absent = not managed."
+    )
 
 
 class LocalSecondaryIndex(Model):
@@ -240,6 +360,50 @@ class Replica(Model):
     point_in_time_recovery: bool = Field(default=False, description="Point-in-time recovery on the replica.")
     propagate_tags: bool = Field(default=False, description="Copy the table's tags to the replica.")
     deletion_protection: bool | None = Field(default=None, description="Deletion protection on the replica.")
+
+
+class KinesisStreamingDestination(Model):
+    """Change data capture into a Kinesis data stream (Kinesis Data Streams for DynamoDB)."""
+
+    stream_arn: KinesisStreamArn = Field(description="ARN of the Kinesis data stream, in the table's region.")
+    approximate_creation_date_time_precision: Annotated[TimestampPrecision, Lax] | None = Field(
+        default=None, description="MILLISECOND (AWS's default) or MICROSECOND."
+    )
+
+
+class Alarm(Model):
+    """A CloudWatch metric alarm on a metric of the table (or of one of its global secondary indexes)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=ALARM_NAME_MAX, pattern=ALARM_NAME_PATTERN)] = Field(
+        description="The alarm is named <tableName>-<name>."
+    )
+    metric: Annotated[AlarmMetric, Lax] = Field(
+        description="A metric of the AWS/DynamoDB namespace published per table, e.g. ReadThrottleEvents."
+    )
+    statistic: Annotated[AlarmStatistic, Lax] = Field(description="SampleCount, Average, Sum, Minimum or Maximum.")
+    period: Annotated[int, Field(ge=10, le=MAX_ALARM_PERIOD), BeforeValidator(_integral_float)] = Field(
+        description="Seconds per evaluation: 10, 30 or a multiple of 60."
+    )
+    evaluation_periods: Annotated[int, Field(ge=1), BeforeValidator(_integral_float)] = Field(
+        description="Periods compared with the threshold."
+    )
+    comparison_operator: Annotated[ComparisonOperator, Lax] = Field(
+        description="GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or "
+        "LessThanOrEqualToThreshold."
+    )
+    threshold: float = Field(description="Value the statistic is compared with.")
+    index: ResourceName | None = Field(
+        default=None, description="A global secondary index of this spec: the GlobalSecondaryIndexName dimension."
+    )
+    treat_missing_data: Annotated[TreatMissingData, Lax] | None = Field(
+        default=None, description="breaching, notBreaching, ignore or missing (AWS's default)."
+    )
+    alarm_actions: list[AlarmAction] = Field(
+        default_factory=list, max_length=MAX_ALARM_ACTIONS, description="ARNs notified when the alarm fires."
+    )
+    description: Annotated[str, Field(max_length=ALARM_DESCRIPTION_MAX)] | None = Field(
+        default=None, description="Alarm description."
+    )
 
 
 IGNORABLE_PATHS: dict[str, str] = {
@@ -313,6 +477,24 @@ class DynamoTableSpec(Model):
         description="Replica regions (global table). Absent = replicas not managed; [] = no replicas.",
     )
     tags: dict[str, str] | None = Field(default=None, description="Tags; absent = not managed.")
+    auto_scaling: AutoScaling | None = Field(
+        default=None, description="Application Auto Scaling of the table's capacity (PROVISIONED)."
+    )
+    contributor_insights: ContributorInsights | None = Field(
+        default=None, description="Contributor Insights on the table; absent = not managed."
+    )
+    resource_policy: dict[str, Any] | None = Field(
+        default=None,
+        description="Resource-based policy of the table (an IAM policy document); compared semantically.",
+    )
+    kinesis_streaming_destination: KinesisStreamingDestination | None = Field(
+        default=None, description="Kinesis data stream the table's changes are streamed to."
+    )
+    alarms: list[Alarm] | None = Field(
+        default=None,
+        max_length=MAX_ALARMS,
+        description="CloudWatch alarms on the table's metrics, each named <tableName>-<name>.",
+    )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,
         description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted.",

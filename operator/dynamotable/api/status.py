@@ -101,6 +101,10 @@ class DynamoTableStatus(StatusModel):
     plan: list[str] = Field(default_factory=list)
     drift: list[DriftEntry] = Field(default_factory=list)
     terraform: TerraformStatus | None = None
+    # The parts beyond the table (auto scaling targets, alarms, the resource policy, the Kinesis streaming
+    # destination, contributor insights) this resource put in place: removing one from the spec removes it
+    # from AWS; what is not listed here was never touched.
+    attached: list[str] = Field(default_factory=list)
     last_sync_time: str | None = None
     # When this resource first reached Ready for its table: the cluster-wide claim on the table goes to the
     # resource that did so first (docs/multi-tenancy.md).

@@ -10,6 +10,7 @@ than about 100 characters (`shown`).
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import reprlib
@@ -561,12 +562,23 @@ def rule_replicas(m: s.DynamoTable, default_region: str | None) -> Iterator[Spec
             "when the table has none: remove stream, or enable it (any viewType)",
         )
     if spec.billing_mode == s.BillingMode.PROVISIONED and "writeCapacity" not in spec.ignore_changes:
-        yield SpecError(
-            "spec.billingMode",
-            "replicas need PAY_PER_REQUEST or auto-scaled write capacity (DynamoDB: 'Table write capacity "
-            "should either be Pay-Per-Request or AutoScaled'); use PAY_PER_REQUEST, or auto-scale writes and "
-            "add writeCapacity to ignoreChanges",
-        )
+        # [A13] DynamoDB: 'Table write capacity should either be Pay-Per-Request or AutoScaled', and the same for
+        # every GSI's write capacity.
+        if spec.auto_scaling is None or spec.auto_scaling.write is None:
+            yield SpecError(
+                "spec.autoScaling.write",
+                "replicas of a PROVISIONED table need auto-scaled write capacity (DynamoDB: 'Table write capacity "
+                "should either be Pay-Per-Request or AutoScaled'); set autoScaling.write, or use PAY_PER_REQUEST",
+            )
+        for i, gsi in enumerate(spec.global_secondary_indexes):
+            if (gsi.auto_scaling is None or gsi.auto_scaling.write is None) and (
+                "globalSecondaryIndexes.writeCapacity" not in spec.ignore_changes
+            ):
+                yield SpecError(
+                    f"spec.globalSecondaryIndexes[{i}].autoScaling.write",
+                    f"replicas of a PROVISIONED table need auto-scaled write capacity on every GSI, and "
+                    f"{bare(gsi.name)} has none; set its autoScaling.write, or use PAY_PER_REQUEST",
+                )
     own = spec.region or default_region
     seen: dict[str, int] = {}
     table_cmk = spec.server_side_encryption is not None and spec.server_side_encryption.kms_key_arn is not None
@@ -740,6 +752,156 @@ METADATA_RULES: tuple[Rule, ...] = (
 )
 
 
+def _auto_scaling_paths(spec: s.DynamoTableSpec) -> Iterator[tuple[str, s.AutoScaling]]:
+    if spec.auto_scaling is not None:
+        yield "spec.autoScaling", spec.auto_scaling
+    for i, gsi in enumerate(spec.global_secondary_indexes):
+        if gsi.auto_scaling is not None:
+            yield f"spec.globalSecondaryIndexes[{i}].autoScaling", gsi.auto_scaling
+
+
+def rule_auto_scaling(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """Auto scaling only on PROVISIONED capacity, with min <= max (and the spec's capacity is then only the
+    capacity at creation, which AWS does not require to lie within min..max)."""
+    spec = m.spec
+    for path, scaling in _auto_scaling_paths(spec):
+        if spec.billing_mode != s.BillingMode.PROVISIONED:
+            yield SpecError(
+                path,
+                f"auto scaling adjusts provisioned capacity, and billingMode is {spec.billing_mode.value}; remove "
+                "autoScaling, or use billingMode PROVISIONED",
+            )
+        for dimension, target in (("read", scaling.read), ("write", scaling.write)):
+            if target is not None and target.min_capacity > target.max_capacity:
+                yield SpecError(
+                    f"{path}.{dimension}.minCapacity",
+                    f"minCapacity {target.min_capacity} is above maxCapacity {target.max_capacity}; make "
+                    "minCapacity at most maxCapacity",
+                )
+
+
+def rule_contributor_insights(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    spec = m.spec
+    blocks = [("spec.contributorInsights", spec.contributor_insights)]
+    blocks += [
+        (f"spec.globalSecondaryIndexes[{i}].contributorInsights", g.contributor_insights)
+        for i, g in enumerate(spec.global_secondary_indexes)
+    ]
+    for path, insights in blocks:
+        if insights is not None and not insights.enabled and insights.mode is not None:
+            yield SpecError(f"{path}.mode", "a mode only applies with enabled: true; remove mode, or enable it")
+
+
+RESOURCE_POLICY_MAX_BYTES = 20 * 1024  # DynamoDB counts whitespace: the compact JSON is what is sent
+
+
+def rule_resource_policy(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    policy = m.spec.resource_policy
+    if policy is None:
+        return
+    path = "spec.resourcePolicy"
+    statements = policy.get("Statement")
+    if not policy.get("Version"):
+        yield SpecError(f"{path}.Version", 'an IAM policy document needs Version: "2012-10-17"')
+    elif policy["Version"] not in ("2012-10-17", "2008-10-17"):
+        yield SpecError(
+            f"{path}.Version", f'{shown(policy["Version"])} is not a policy language version; use "2012-10-17"'
+        )
+    if not isinstance(statements, (list, Mapping)) or not statements:
+        yield SpecError(f"{path}.Statement", "an IAM policy document needs at least one Statement")
+    else:
+        for i, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+            where = f"{path}.Statement[{i}]"
+            if not isinstance(statement, Mapping):
+                yield SpecError(where, f"a statement is a mapping, not {kind_of(statement)}")
+                continue
+            if statement.get("Effect") not in ("Allow", "Deny"):
+                yield SpecError(f"{where}.Effect", f"{shown(statement.get('Effect'))} is not Allow or Deny")
+            if not ("Action" in statement or "NotAction" in statement):
+                yield SpecError(f"{where}.Action", "a statement needs Action (or NotAction)")
+            if not ("Principal" in statement or "NotPrincipal" in statement):
+                yield SpecError(
+                    f"{where}.Principal", "a resource-based policy statement needs Principal (or NotPrincipal)"
+                )
+    size = len(json.dumps(policy, separators=(",", ":"), sort_keys=True))
+    if size > RESOURCE_POLICY_MAX_BYTES:
+        yield SpecError(
+            path, f"the policy is {size:,} bytes as JSON; DynamoDB takes at most {RESOURCE_POLICY_MAX_BYTES:,}"
+        )
+
+
+def _kinesis_region(arn: str) -> str:
+    return arn.split(":")[3]
+
+
+def rule_kinesis_streaming_destination(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
+    destination = m.spec.kinesis_streaming_destination
+    if destination is None:
+        return
+    own = m.spec.region or default_region
+    region = _kinesis_region(destination.stream_arn)
+    if own is not None and region != own:
+        yield SpecError(
+            "spec.kinesisStreamingDestination.streamArn",
+            f"stream {shown(destination.stream_arn)} is in {bare(region)}; DynamoDB streams to a Kinesis data "
+            f"stream in the table's region {bare(own)}: use a stream there",
+        )
+    elif own is not None and partition_of(own) != destination.stream_arn.split(":")[1]:
+        yield SpecError(
+            "spec.kinesisStreamingDestination.streamArn",
+            f"the ARN's partition is {destination.stream_arn.split(':')[1]!r}, and the table's region {bare(own)} "
+            f"is in {partition_of(own)!r}; use the stream's ARN as AWS gives it",
+        )
+
+
+ALARM_PERIODS_BELOW_A_MINUTE = (10, 30)
+
+
+def rule_alarms(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    spec = m.spec
+    if not spec.alarms:
+        return
+    gsis = {g.name for g in spec.global_secondary_indexes}
+    seen: dict[str, int] = {}
+    for i, alarm in enumerate(spec.alarms):
+        path = f"spec.alarms[{i}]"
+        if alarm.name in seen:
+            yield SpecError(
+                f"{path}.name", f"{shown(alarm.name)} is already the name of spec.alarms[{seen[alarm.name]}]"
+            )
+        seen.setdefault(alarm.name, i)
+        full = f"{m.table_name}-{alarm.name}"
+        if len(full) > s.ALARM_NAME_MAX:
+            yield SpecError(
+                f"{path}.name",
+                f"the alarm name {shown(full)} is {len(full)} characters; CloudWatch takes at most "
+                f"{s.ALARM_NAME_MAX}: shorten name",
+            )
+        if alarm.index is not None and not s.TABLE_METRICS[alarm.metric.value]:
+            yield SpecError(
+                f"{path}.index",
+                f"{alarm.metric.value} is published per table, not per index; remove index",
+            )
+        if alarm.index is not None and alarm.index not in gsis:
+            yield SpecError(
+                f"{path}.index",
+                f"{shown(alarm.index)} is not a global secondary index of this spec; use one of "
+                + (", ".join(sorted(gsis)) if gsis else "none (the spec has no GSI): remove index"),
+            )
+        if alarm.period not in ALARM_PERIODS_BELOW_A_MINUTE and alarm.period % 60:
+            yield SpecError(
+                f"{path}.period", f"{alarm.period} is not 10, 30 or a multiple of 60 seconds; CloudWatch needs one"
+            )
+        if alarm.period * alarm.evaluation_periods > s.MAX_ALARM_PERIOD:
+            yield SpecError(
+                f"{path}.evaluationPeriods",
+                f"period x evaluationPeriods is {alarm.period * alarm.evaluation_periods:,} seconds; CloudWatch "
+                "evaluates at most one day (86,400 s): lower evaluationPeriods or period",
+            )
+        if not math.isfinite(alarm.threshold):
+            yield SpecError(f"{path}.threshold", f"{alarm.threshold} is not a finite number")
+
+
 def metadata_errors(manifest: s.DynamoTable) -> list[SpecError]:
     """What the API server would refuse in the metadata of a manifest read from a file."""
     return [e for rule in METADATA_RULES for e in rule(manifest, None)]
@@ -764,6 +926,11 @@ RULES: tuple[Rule, ...] = (
     rule_sse,
     rule_kms_partition,
     rule_replicas,
+    rule_auto_scaling,
+    rule_contributor_insights,
+    rule_resource_policy,
+    rule_kinesis_streaming_destination,
+    rule_alarms,
     rule_tags,
     rule_ignore_changes,
 )

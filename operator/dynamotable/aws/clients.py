@@ -45,9 +45,14 @@ class Credentials:
         return f"Credentials(access_key_id={self.access_key_id[:4]}...)"
 
 
+# boto3's service-specific endpoint variables are named after the service id ("Application Auto Scaling").
+_ENDPOINT_VARIABLE = {"application-autoscaling": "APPLICATION_AUTO_SCALING"}
+
+
 def endpoint_from_env(service: str) -> str | None:
     """The endpoint boto3 would pick from the environment for `service` (service-specific first)."""
-    specific = os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}")
+    suffix = _ENDPOINT_VARIABLE.get(service, service.upper().replace("-", "_"))
+    specific = os.environ.get(f"AWS_ENDPOINT_URL_{suffix}")
     return specific or os.environ.get("AWS_ENDPOINT_URL") or None
 
 

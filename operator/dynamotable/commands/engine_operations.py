@@ -8,8 +8,10 @@ next time `dynamotable iam-policy` runs. Found by parsing (never importing) the 
 * operation names written as strings, which is how plan steps and `call(client, "UpdateTimeToLive", ...)` name
   the call they make (docstrings are skipped).
 
-A name counts when it is an operation of a service the engine's ClientFactory hands out. Method calls whose
-receiver mentions `kms` are KMS calls; every other name is DynamoDB's (plan steps run on the DynamoDB client).
+A name counts when it is an operation of a service the engine's ClientFactory hands out. A method call is
+attributed to the service its receiver mentions (`kms`, `autoscaling`, `cloudwatch`), else to the first service
+of SERVICES that has the method; a string to the first service of SERVICES that has the operation (plan steps
+name their service; an operation name two services share, such as TagResource, counts as DynamoDB's).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import botocore.session
 from botocore import xform_name
 
 SCANNED_PACKAGES = ("dynamotable.engine", "dynamotable.aws")
-SERVICES = ("dynamodb", "kms")
+SERVICES = ("dynamodb", "kms", "application-autoscaling", "cloudwatch")
+# words in a method call's receiver that name the service: `factory.kms(region)`, `autoscaling.describe_...`
+_RECEIVER_WORDS = (("kms", "kms"), ("autoscaling", "application-autoscaling"), ("cloudwatch", "cloudwatch"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,8 @@ def scan_source(source: str, module: str) -> Iterator[Found]:
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             receiver = ast.unparse(node.func.value).lower()
-            order = ("kms", "dynamodb") if "kms" in receiver else SERVICES
+            named = [service for word, service in _RECEIVER_WORDS if word in receiver]
+            order = (*named, *SERVICES)
             service = next((s for s in order if method in _by_method(s)), None)
             if service:
                 yield Found(f"{service}:{_by_method(service)[method]}", module, node.lineno)

@@ -103,6 +103,7 @@ def _exists(outcome: Outcome | None) -> bool | None:
 
 def step_json(step: Step) -> dict[str, Any]:
     return {
+        "service": step.service,
         "operation": step.operation,
         "region": step.region,
         "replicaRegion": step.replica_region,

@@ -26,7 +26,7 @@ from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import validate_manifest
 from dynamotable.commands.common import fail
 from dynamotable.commands.report import SCHEMA_VERSION, TablePlan
-from dynamotable.engine.model import Step
+from dynamotable.engine.model import DYNAMODB, Step
 
 
 def manifest_json(manifest: DynamoTable) -> dict[str, Any]:
@@ -92,7 +92,13 @@ def read(path: Path) -> SavedPlan:
             if manifest is None or errors:
                 fail(f"{where}: the saved manifest is not valid: {'; '.join(str(e) for e in errors)}")
             steps = [
-                Step(str(s["operation"]), str(s["region"]), dict(s["request"]), str(s["description"]))
+                Step(
+                    str(s["operation"]),
+                    str(s["region"]),
+                    dict(s["request"]),
+                    str(s["description"]),
+                    service=str(s.get("service") or DYNAMODB),
+                )
                 for s in raw["steps"]
             ]
             tables.append(SavedTable(manifest, region, str(raw["owner"]), steps, str(saved["observedSha256"])))

@@ -18,4 +18,4 @@ from dynamotable.engine.observe import call
 
 def execute(factory: ClientFactory, step: Step, *, now: datetime | None = None) -> dict[str, Any]:
     """`now` dates a RateLimited error's `until` when AWS does not name the time."""
-    return call(factory.dynamodb(step.region), step.operation, step.region, step.request, now=now)
+    return call(factory.client(step.service, step.region), step.operation, step.region, step.request, now=now)

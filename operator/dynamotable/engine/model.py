@@ -105,6 +105,70 @@ class ObservedReplica:
     tags: Mapping[str, str] | None = None
 
 
+# ---------------------------------------------------------------------------- beyond the table itself
+# The parts of a table's surface that live outside DescribeTable: each is read only when the spec manages it
+# or the previous status records it as `attached` (put in place by this resource), and is None when not read.
+
+DYNAMODB = "dynamodb"
+AUTOSCALING = "application-autoscaling"
+CLOUDWATCH = "cloudwatch"
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedScalingTarget:
+    """An Application Auto Scaling scalable target of the table or a GSI, with its target-tracking policy."""
+
+    resource_id: str  # table/<name> or table/<name>/index/<index>
+    dimension: str  # dynamodb:table:ReadCapacityUnits, dynamodb:index:WriteCapacityUnits, ...
+    min_capacity: int
+    max_capacity: int
+    policy_name: str | None = None  # this operator's target-tracking policy on the target, when there
+    target_value: float | None = None
+    scale_in_cooldown: int | None = None
+    scale_out_cooldown: int | None = None
+    other_policies: tuple[str, ...] = ()  # scaling policies on the target that are not this operator's
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedInsights:
+    index: str | None  # None: the table's own
+    status: str  # ENABLING, ENABLED, DISABLING, DISABLED, FAILED
+    mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedPolicy:
+    """The table's resource-based policy: `document` None = no policy."""
+
+    document: Mapping[str, Any] | None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedKinesisDestination:
+    stream_arn: str
+    status: str  # ENABLING, ACTIVE, DISABLING, DISABLED, ENABLE_FAILED, UPDATING
+    precision: str | None = None
+    status_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedAlarm:
+    name: str
+    metric: str
+    namespace: str
+    statistic: str | None
+    period: int
+    evaluation_periods: int
+    comparison_operator: str
+    threshold: float
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+    treat_missing_data: str | None = None
+    alarm_actions: tuple[str, ...] = ()
+    description: str | None = None
+    owner: str | None = None  # value of our ownership tag on the alarm; None = untagged or not read
+
+
 @dataclass(frozen=True)
 class ObservedTable:
     name: str
@@ -133,6 +197,11 @@ class ObservedTable:
     pitr: ObservedPitr | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # without aws: tags; includes ours
     table_id: str | None = None  # unique per table: a table deleted and created again under the name gets another
+    scaling: tuple[ObservedScalingTarget, ...] | None = None
+    insights: tuple[ObservedInsights, ...] | None = None
+    resource_policy: ObservedPolicy | None = None
+    kinesis: tuple[ObservedKinesisDestination, ...] | None = None
+    alarms: tuple[ObservedAlarm, ...] | None = None
 
     def gsi(self, name: str) -> ObservedGsi | None:
         return next((g for g in self.gsis if g.name == name), None)
@@ -183,6 +252,7 @@ class Step:
     request: Mapping[str, Any]
     description: str
     transitions: bool = True  # whether the table (or a part of it) goes busy after the call
+    service: str = DYNAMODB  # the boto3 client the call is made on (AUTOSCALING, CLOUDWATCH for the surface)
 
     @property
     def mutating(self) -> bool:
@@ -246,9 +316,9 @@ def same_call(a: Step, b: Step) -> bool:
     """Whether two steps make the same AWS call. The account in table ARNs is not compared: the steps a plan
     lists after a CreateTable name the table-to-be by an ARN whose account is not known yet."""
 
-    def key(step: Step) -> tuple[str, str, str]:
+    def key(step: Step) -> tuple[str, str, str, str]:
         body = json.dumps(_plain(step.request), sort_keys=True, default=str)
-        return step.operation, step.region, _ACCOUNT_IN_ARN.sub(r"\1<account>\2", body)
+        return step.service, step.operation, step.region, _ACCOUNT_IN_ARN.sub(r"\1<account>\2", body)
 
     return key(a) == key(b)
 
@@ -270,6 +340,20 @@ class Drift:
     live: str
 
 
+@dataclass
+class SurfacePlan:
+    """What one part of the surface beyond the table (auto scaling, alarms, ...) plans: `first` runs before the
+    table's own steps (deregistering before a switch to on-demand, write auto scaling before a replica), `steps`
+    after them. `attached`: the parts this resource has put in place, for the next status (see Plan.attached)."""
+
+    first: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
+    attached: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class Plan:
     steps: list[Step] = field(default_factory=list)
@@ -278,6 +362,11 @@ class Plan:
     drift: list[Drift] = field(default_factory=list)
     # deletion only (plan_delete): the table is deliberately left as it is, and why
     kept: str | None = None
+    # The parts beyond the table this resource manages (the spec has them) or has put in place and not yet
+    # removed (the previous record has them and they are still live), e.g. "autoScaling:table:read",
+    # "alarm:orders-read-throttles": recorded in status.attached, so that a part removed from the spec is
+    # removed from AWS, and a part this resource never put in place is never touched. None: keep the record.
+    attached: tuple[str, ...] | None = None
 
     @property
     def converged(self) -> bool:

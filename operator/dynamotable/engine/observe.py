@@ -9,6 +9,7 @@ ACTIVE: nothing is changed then anyway. Errors are raised as `AwsCallFailed`, cl
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,6 +22,7 @@ from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AwsCallFailed, classify, is_not_found
 from dynamotable.engine.model import ACTIVE, ObservedTable
 from dynamotable.engine.normalize import RegionalReplica, normalize_table
+from dynamotable.engine.observe_surface import observe_surface
 
 AWS_MANAGED_KEY_ALIAS = "alias/aws/dynamodb"
 
@@ -151,7 +153,7 @@ def observe(
     replicas: dict[str, RegionalReplica] = {}
     if spec.replicas is not None and "replicas" not in ignored:
         replicas = _observe_replicas(factory, manifest, table)
-    return normalize_table(
+    observed = normalize_table(
         table,
         region=region,
         ttl=ttl,
@@ -161,6 +163,8 @@ def observe(
         aws_managed_checked=checked,
         replicas=replicas,
     )
+    surface = observe_surface(factory, manifest, table, region)
+    return dataclasses.replace(observed, **surface) if surface else observed
 
 
 def _observe_replicas(

@@ -42,6 +42,7 @@ from dynamotable.engine.model import (
     ObservedGsi,
     ObservedLsi,
     ObservedPitr,
+    ObservedPolicy,
     ObservedReplica,
     ObservedSse,
     ObservedTable,
@@ -52,6 +53,7 @@ from dynamotable.engine.model import (
     Warm,
 )
 from dynamotable.engine.normalize import is_sse_transitioning, same_kms_key
+from dynamotable.engine.surface import plan_surface
 
 TRANSITIONING = frozenset({"CREATING", "UPDATING", "DELETING"})
 UNUSABLE = frozenset({"INACCESSIBLE_ENCRYPTION_CREDENTIALS", "ARCHIVING", "ARCHIVED", "REPLICATION_NOT_AUTHORIZED"})
@@ -253,7 +255,7 @@ def _plan_create(manifest: s.DynamoTable, *, region: str, owner: str) -> Plan:
         transitions=True,
     )
     after = _Planner(manifest, _as_created(manifest, region=region, owner=owner), owner).run()
-    return Plan(steps=[create, *after.steps], blocked=after.blocked)
+    return Plan(steps=[create, *after.steps], blocked=after.blocked, attached=after.attached)
 
 
 def _as_created(manifest: s.DynamoTable, *, region: str, owner: str) -> ObservedTable:
@@ -324,6 +326,12 @@ def _as_created(manifest: s.DynamoTable, *, region: str, owner: str) -> Observed
         ttl=ObservedTtl(enabled=False, attribute_name=None, status="DISABLED"),
         pitr=ObservedPitr(enabled=False, recovery_period_in_days=None),
         tags={**(spec.tags or {}), OWNER_TAG: owner},
+        # nothing beyond the table exists yet
+        scaling=(),
+        insights=(),
+        resource_policy=ObservedPolicy(document=None),
+        kinesis=(),
+        alarms=(),
     )
 
 
@@ -340,6 +348,7 @@ class _Gsi:
 
 class _Planner:
     def __init__(self, manifest: s.DynamoTable, live: ObservedTable, owner: str) -> None:
+        self.manifest = manifest
         self.spec = manifest.spec
         self.live = live
         self.owner = owner
@@ -404,9 +413,14 @@ class _Planner:
         self.plan_ttl()
         self.plan_pitr()
         self.plan_warm_throughput()
-        if self.waiting:  # rule: nothing while anything is transitioning
-            return Plan(waiting=self.waiting, blocked=self.blocked, drift=self.drift)
-        return Plan(steps=self.steps, blocked=self.blocked, drift=self.drift)
+        surface = plan_surface(self.manifest, self.live)
+        attached = tuple(sorted(surface.attached))
+        blocked, drift = self.blocked + surface.blocked, self.drift + surface.drift
+        waiting = self.waiting + surface.waiting
+        if waiting:  # rule: nothing while anything is transitioning
+            return Plan(waiting=waiting, blocked=blocked, drift=drift, attached=attached)
+        steps = surface.first + self.steps + surface.steps
+        return Plan(steps=steps, blocked=blocked, drift=drift, attached=attached)
 
     # ------------------------------------------------------------------------------------ identity
 

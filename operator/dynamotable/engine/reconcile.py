@@ -173,6 +173,7 @@ class _Report:
             "plan": self.prev.plan,
             "drift": self.prev.drift,
             "terraform": self.prev.terraform,
+            "attached": self.prev.attached,
             "last_sync_time": self.prev.last_sync_time,
             "first_ready_time": self.prev.first_ready_time,
         }
@@ -219,6 +220,8 @@ class _Report:
             )
             for d in the_plan.drift
         ]
+        if the_plan.attached is not None:
+            self.fields["attached"] = sorted(the_plan.attached)
 
     def set(
         self,

@@ -1,0 +1,16 @@
+"""Reading the CloudWatch alarms of the table from AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dynamotable.api import spec as s
+from dynamotable.aws.clients import ClientFactory
+
+
+def observe_alarms(
+    factory: ClientFactory, manifest: s.DynamoTable, table: Mapping[str, Any], region: str, previous: frozenset[str]
+) -> dict[str, Any]:
+    """ObservedTable fields of the alarms (none when the spec does not manage it and `previous` records none)."""
+    return {}
