@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.aws.limits import TABLE_OPERATIONS
-from dynamotable.engine.model import Step
+from dynamotable.engine.model import DYNAMODB, Step
 
 SLOT_WAIT = "waiting for a free table-operation slot"
 
 
 def starts_table_operation(step: Step) -> bool:
-    return step.operation in TABLE_OPERATIONS
+    return step.service == DYNAMODB and step.operation in TABLE_OPERATIONS
 
 
 def is_indexed_create(step: Step) -> bool:

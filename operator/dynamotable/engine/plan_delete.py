@@ -8,6 +8,8 @@ The rules (each has a case in tests/unit/test_plan_rules.py):
 - nothing is deleted while the table, a GSI or a replica is transitioning (A1, A4);
 - replicas are deleted one per call before the table, and none while any of them is protected (A13): a
   global table must not be left half deleted, and one replica action per UpdateTable is all AWS accepts;
+- the auto scaling targets and alarms this resource put in place (status.attached) are removed right before the
+  table, which they would outlive (A19, A23); what DynamoDB keeps with the table goes with it;
 - a table that is gone, or already DELETING, needs nothing more.
 Who owns the table is decided before this (reconcile.delete): the plan is only made for a table that is ours.
 """
@@ -19,6 +21,7 @@ from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.engine.model import ACTIVE, Blocked, ObservedTable, Plan, Step
 from dynamotable.engine.plan import TRANSITIONING
+from dynamotable.engine.surface import removals_before_delete
 
 
 def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, region: str, owner: str) -> Plan:
@@ -89,5 +92,6 @@ def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, regi
         )
         for replica in observed.replicas
     ]
+    steps += removals_before_delete(manifest, observed)
     steps.append(Step("DeleteTable", region, {"TableName": name}, f"delete table {name} in {region}"))
     return Plan(steps=steps)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamotable.api import spec as s
-from dynamotable.engine.model import ObservedTable, SurfacePlan
+from dynamotable.engine.model import DYNAMODB, ObservedTable, Step, SurfacePlan
 from dynamotable.engine.plan_alarms import plan_alarms
 from dynamotable.engine.plan_insights import plan_insights
 from dynamotable.engine.plan_kinesis import plan_kinesis
@@ -39,3 +39,30 @@ def plan_surface(manifest: s.DynamoTable, live: ObservedTable) -> SurfacePlan:
         out.blocked += part.blocked
         out.attached |= part.attached
     return out
+
+
+def without_surface(manifest: s.DynamoTable) -> s.DynamoTable:
+    """The manifest with no part of the surface in its spec (the status, and so the attached record, kept)."""
+    spec = manifest.spec
+    gsis = [
+        g.model_copy(update={"auto_scaling": None, "contributor_insights": None}) for g in spec.global_secondary_indexes
+    ]
+    bare = spec.model_copy(
+        update={
+            "auto_scaling": None,
+            "contributor_insights": None,
+            "resource_policy": None,
+            "kinesis_streaming_destination": None,
+            "alarms": None,
+            "global_secondary_indexes": gsis,
+        }
+    )
+    return manifest.model_copy(update={"spec": bare})
+
+
+def removals_before_delete(manifest: s.DynamoTable, live: ObservedTable) -> list[Step]:
+    """What deleting the table (deletionPolicy Delete) must remove besides it: the parts this resource put in
+    place outside DynamoDB (auto scaling targets, alarms), which would outlive the table. The parts DynamoDB
+    keeps with the table (resource policy, contributor insights, the Kinesis destination) go with it."""
+    plan = plan_surface(without_surface(manifest), live)
+    return [step for step in plan.first + plan.steps if step.service != DYNAMODB]
