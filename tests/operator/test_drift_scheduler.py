@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from dynamotable.operator.drift import DriftScheduler
+from dynamotable.operator.latest import stored
 from dynamotable.operator.state import Key
 
 pytestmark = pytest.mark.looptime
@@ -216,14 +217,14 @@ async def test_a_drift_check_that_waited_for_a_change_handler_never_passes_on_th
         rec_state.drift_interval = rec._interval(_body(1), rec_state)  # type: ignore[arg-type]
         due = asyncio.get_running_loop().time()
         rec_state.next_drift = due
-        rec.latest = {key: [_body(1)]}  # kopf index: a store of bodies per key
+        rec.latest = {key: [stored(_body(1))]}  # kopf index: a store of (compact) bodies per key
 
         check = asyncio.create_task(rec._drift_check(key, due))
         await asyncio.sleep(0)  # the check got past its own tests and queued its pass: the lock was free then
         assert not check.done() and not passed
         async with rec_state.lock:  # the edit's change handler takes the lock first
             rec_state.unsettle()
-            rec.latest = {key: [_body(2)]}
+            rec.latest = {key: [stored(_body(2))]}
             await fake_pass("update", _body(2), None, None, rec_state)
             rec_state.settle(2, drift_checks=True)
         await check

@@ -15,6 +15,7 @@ import kopf
 from dynamotable.api.spec import GROUP, PLURAL, VERSION
 from dynamotable.operator import claims as claiming
 from dynamotable.operator.kube import LoginFailed
+from dynamotable.operator.latest import StoredBody, stored
 from dynamotable.operator.reconciler import Reconciler, Trigger
 from dynamotable.operator.shards import Shard
 from dynamotable.operator.state import Key
@@ -58,8 +59,8 @@ def register(
     # Every DynamoTable's latest body, which drift checks act on (they run outside kopf's handlers, on the
     # reconciler's drift scheduler). kopf updates it on every watch event and drops it when the object is gone.
     @kopf.index(GROUP, VERSION, PLURAL, id="latest", registry=registry)
-    def latest(body: kopf.Body, **_: Any) -> dict[Key, kopf.Body]:
-        return {(body.metadata.namespace or "default", body.metadata.name or ""): body}
+    def latest(body: kopf.Body, **_: Any) -> dict[Key, StoredBody]:
+        return {(body.metadata.namespace or "default", body.metadata.name or ""): stored(body)}
 
     @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", when=owns, registry=registry)
     @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", when=owns, registry=registry)

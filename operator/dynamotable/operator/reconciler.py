@@ -50,6 +50,7 @@ from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, schedule, statuses
 from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
+from dynamotable.operator.latest import StoredBody
 from dynamotable.operator.metrics import Metrics
 from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, TERRAFORM_CONFIGMAP_SUFFIX, OperatorSettings
 from dynamotable.operator.slots import SlotQueue
@@ -621,14 +622,18 @@ class Reconciler:
         state.drift_interval = interval
         self._schedule(key, state, at)
 
-    def _latest_body(self, key: Key) -> kopf.Body | None:
+    def _latest_stored(self, key: Key) -> StoredBody | None:
         if self.latest is None:
             return None
         try:
             store = self.latest[key]
         except KeyError:
             return None
-        return next(iter(store), None)
+        return cast(StoredBody | None, next(iter(store), None))
+
+    def _latest_body(self, key: Key) -> kopf.Body | None:
+        entry = self._latest_stored(key)
+        return None if entry is None else entry.body()
 
     async def _drift_check(self, key: Key, due: float) -> None:
         """The scheduler's call for one due check: act on the latest body, or say why not."""
@@ -719,8 +724,8 @@ class Reconciler:
                     await asyncio.sleep(0.01)
 
     def _resource_version(self, key: Key) -> str | None:
-        body = self._latest_body(key)
-        return None if body is None else (body.get("metadata") or {}).get("resourceVersion")
+        entry = self._latest_stored(key)
+        return None if entry is None else entry.resource_version
 
     async def on_delete(
         self,
