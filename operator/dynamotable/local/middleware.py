@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import kms
+from . import autoscaling, kms
 from .config import Clock, Faults
 from .controlplane import ControlPlane
 from .faults import FaultInjector, drop_connection, fault_error
@@ -103,6 +103,8 @@ class RealismMiddleware:
         with self.lock:
             if kms.is_kms_call(environ):
                 reply = kms.handle(self.control.gateway, environ, body)
+            elif autoscaling.is_autoscaling_call(environ):
+                reply = autoscaling.handle(self.control.gateway, environ, body)
             else:
                 reply = self.control.gateway.send(environ, body)
         start_response(reply.status_line, reply.headers)
