@@ -126,3 +126,14 @@ def test_a19_deleting_what_is_not_there_is_object_not_found(aas: Any, local_tabl
     put_policy(aas)
     aas.delete_scaling_policy(PolicyName="p", ServiceNamespace="dynamodb", ResourceId="table/t", ScalableDimension=READ)
     assert aas.describe_scaling_policies(ServiceNamespace="dynamodb")["ScalingPolicies"] == []
+
+
+def test_a19_a_targets_tags_are_listed(aas: Any, local_table: Callable[..., Any]) -> None:
+    """The Terraform provider reads them; moto has no ListTagsForResource for Application Auto Scaling."""
+    local_table("t", billing="PROVISIONED")
+    register(aas)
+    (target,) = aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+    assert aas.list_tags_for_resource(ResourceARN=target["ScalableTargetARN"])["Tags"] == {}
+    with pytest.raises(ClientError) as exc:
+        aas.list_tags_for_resource(ResourceARN=target["ScalableTargetARN"][:-3] + "zzz")
+    assert code(exc) == "ResourceNotFoundException"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from dynamotable.api.autoscaling import Dimension, parse_attached
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
 from dynamotable.engine.model import (
     AUTOSCALING,
@@ -15,14 +16,7 @@ from dynamotable.engine.model import (
     ObservedTable,
 )
 from dynamotable.engine.plan import plan
-from dynamotable.engine.plan_scaling import (
-    Dimension,
-    is_auto_scaled,
-    normalize_scaling,
-    observed_resource_ids,
-    parse_attached,
-    plan_scaling,
-)
+from dynamotable.engine.plan_scaling import is_auto_scaled, normalize_scaling, observed_resource_ids, plan_scaling
 
 REGION = "us-east-1"
 OWNER = "shop/orders"

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamotable.api import spec as s
+from dynamotable.api.autoscaling import NAMESPACE
 from dynamotable.aws.clients import ClientFactory
-from dynamotable.engine.plan_scaling import NAMESPACE, normalize_scaling, observed_resource_ids
+from dynamotable.engine.plan_scaling import normalize_scaling, observed_resource_ids
 
 # DescribeScalableTargets takes at most 50 ResourceIds per call [A19]; a table has at most 20 GSIs plus itself
 _IDS_PER_CALL = 50

@@ -9,6 +9,7 @@ moto keeps the targets and policies; it accepts what AWS refuses and keeps what 
 - DeregisterScalableTarget deletes the target's scaling policies on AWS [DG-AAS]; moto leaves them (and their
   CloudWatch alarms) behind. A missing target, or a missing policy on DeleteScalingPolicy, is
   ObjectNotFoundException on AWS [DG-AAS]; moto answers ValidationException.
+- ListTagsForResource of a scalable target, which the Terraform provider reads: moto does not implement it.
 """
 
 from __future__ import annotations
@@ -82,16 +83,28 @@ def _drop_policies(account: str, region: str, resource_id: str, dimension: str) 
             del backend.policies[key]
 
 
+def _list_tags(account: str, region: str, arn: str) -> Reply:
+    """moto has no tagging for scalable targets (ListTagsForResource raises NotImplementedError: HTTP 500, which
+    the Terraform provider retries until it gives up); nothing here tags them, so a target's tags are none."""
+    backend = _backend(account, region)
+    if not any(t.arn == arn for targets in backend.targets.values() for t in targets.values()):
+        return _error("ResourceNotFoundException", f"Resource {arn} not found")
+    body = json.dumps({"Tags": {}}).encode()
+    return Reply(200, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))], body)
+
+
 def handle(gateway: MotoGateway, environ: dict[str, Any], body: bytes) -> Reply:
     """Answer one Application Auto Scaling call through moto. Not thread-safe: the middleware runs one moto call
     at a time."""
     operation = str(environ.get("HTTP_X_AMZ_TARGET", ""))[len(TARGET_PREFIX) :]
     payload = _payload(body)
-    if payload.get("ServiceNamespace") != DYNAMODB:
-        return gateway.send(environ, body)
     access_key, region = credential_scope(environ)
     account = account_for(environ, access_key)
     region = region or DEFAULT_REGION
+    if operation == "ListTagsForResource":
+        return _list_tags(account, region, str(payload.get("ResourceARN", "")))
+    if payload.get("ServiceNamespace") != DYNAMODB:
+        return gateway.send(environ, body)
     resource_id = str(payload.get("ResourceId", ""))
     dimension = str(payload.get("ScalableDimension", ""))
     if operation == "RegisterScalableTarget" and not _has_target(account, region, resource_id, dimension):
