@@ -374,3 +374,18 @@ def test_a19_normalize_tells_our_policy_from_others() -> None:
             other_policies=("theirs",),
         ),
     )
+
+
+def test_a19_errors_of_auto_scaling_calls() -> None:
+    from botocore.exceptions import ClientError
+
+    from dynamotable.engine.errors import AlreadyDone, Retryable, Terminal, classify
+
+    def error(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "x")
+
+    assert isinstance(classify(error("ObjectNotFoundException"), operation="DeregisterScalableTarget"), AlreadyDone)
+    assert isinstance(classify(error("ObjectNotFoundException"), operation="DeleteScalingPolicy"), AlreadyDone)
+    # a policy on a target that is not there is not "done"
+    assert isinstance(classify(error("ObjectNotFoundException"), operation="PutScalingPolicy"), Terminal)
+    assert isinstance(classify(error("ConcurrentUpdateException"), operation="RegisterScalableTarget"), Retryable)
