@@ -14,7 +14,8 @@ from dynamotable.api.autoscaling import NAMESPACE
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.plan_scaling import normalize_scaling, observed_resource_ids
 
-# DescribeScalableTargets takes at most 50 ResourceIds per call [A19]; a table has at most 20 GSIs plus itself
+# DescribeScalableTargets takes at most 50 ResourceIds per call [A19] (botocore service model); a table has at most
+# 20 GSIs plus itself
 _IDS_PER_CALL = 50
 
 
