@@ -8,9 +8,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
-from dynamotable.local import LocalEndpoint
+from dynamotable.local import Faults, LocalEndpoint
 
 READ = "dynamodb:table:ReadCapacityUnits"
 INDEX_WRITE = "dynamodb:index:WriteCapacityUnits"
@@ -137,3 +137,38 @@ def test_a19_a_targets_tags_are_listed(aas: Any, local_table: Callable[..., Any]
     with pytest.raises(ClientError) as exc:
         aas.list_tags_for_resource(ResourceARN=target["ScalableTargetARN"][:-3] + "zzz")
     assert code(exc) == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize(
+    ("faults", "expected"),
+    [
+        (Faults(throttle=1.0), "ThrottlingException"),
+        (Faults(server_error=1.0), "InternalServiceException"),
+        # never applied to these calls: DynamoDB's own errors
+        (Faults(resource_in_use=0.5, limit_exceeded=0.5), None),
+    ],
+)
+def test_a19_injected_faults_reach_auto_scaling_calls(
+    aas: Any, local_fresh: LocalEndpoint, local_table: Callable[..., Any], faults: Faults, expected: str | None
+) -> None:
+    local_table("t", billing="PROVISIONED")
+    local_fresh.set_faults(faults)
+    if expected is None:
+        register(aas)
+        local_fresh.set_faults(Faults())
+        assert len(aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]) == 1
+        return
+    with pytest.raises(ClientError) as exc:
+        register(aas)
+    assert code(exc) == expected
+    local_fresh.set_faults(Faults())
+    # a faulted call changes nothing
+    assert aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"] == []
+
+
+def test_a19_a_dropped_connection_reaches_auto_scaling_calls(aas: Any, local_fresh: LocalEndpoint) -> None:
+    local_fresh.set_faults(Faults(drop_connection=1.0))
+    with pytest.raises(ConnectionClosedError):
+        aas.describe_scalable_targets(ServiceNamespace="dynamodb")
+    local_fresh.set_faults(Faults())
+    assert aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"] == []

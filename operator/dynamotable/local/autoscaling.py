@@ -10,6 +10,8 @@ moto keeps the targets and policies; it accepts what AWS refuses and keeps what 
   CloudWatch alarms) behind. A missing target, or a missing policy on DeleteScalingPolicy, is
   ObjectNotFoundException on AWS [DG-AAS]; moto answers ValidationException.
 - ListTagsForResource of a scalable target, which the Terraform provider reads: moto does not implement it.
+
+Injected faults (throttling, HTTP 500, dropped connections) reach these calls as they reach DynamoDB's.
 """
 
 from __future__ import annotations
@@ -30,10 +32,24 @@ def is_autoscaling_call(environ: dict[str, Any]) -> bool:
     return str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(TARGET_PREFIX)
 
 
-def _error(code: str, message: str) -> Reply:
+def operation_of(environ: dict[str, Any]) -> str:
+    return str(environ.get("HTTP_X_AMZ_TARGET", ""))[len(TARGET_PREFIX) :]
+
+
+def _error(code: str, message: str, status: int = 400) -> Reply:
     body = json.dumps({"__type": code, "message": message}).encode()
     headers = [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))]
-    return Reply(400, headers, body)
+    return Reply(status, headers, body)
+
+
+def fault_reply(kind: str) -> Reply | None:
+    """The reply of an injected fault (faults.FaultInjector picks only throttle, server_error and
+    drop_connection for these calls); None: drop the connection."""
+    if kind == "throttle":
+        return _error("ThrottlingException", "Rate exceeded")
+    if kind == "server_error":
+        return _error("InternalServiceException", "Internal service error", status=500)
+    return None
 
 
 def _payload(body: bytes) -> dict[str, Any]:
@@ -96,7 +112,7 @@ def _list_tags(account: str, region: str, arn: str) -> Reply:
 def handle(gateway: MotoGateway, environ: dict[str, Any], body: bytes) -> Reply:
     """Answer one Application Auto Scaling call through moto. Not thread-safe: the middleware runs one moto call
     at a time."""
-    operation = str(environ.get("HTTP_X_AMZ_TARGET", ""))[len(TARGET_PREFIX) :]
+    operation = operation_of(environ)
     payload = _payload(body)
     access_key, region = credential_scope(environ)
     account = account_for(environ, access_key)
