@@ -196,13 +196,29 @@ def test_a19_range_and_policy_drift_are_corrected() -> None:
     assert [s.operation for s in p.steps] == ["RegisterScalableTarget", "PutScalingPolicy"]
     assert [(d.field, d.desired, d.live) for d in p.drift] == [
         ("autoScaling.write.minCapacity..maxCapacity", "2-20", "1-3"),
-        (
-            "autoScaling.write.targetUtilization",
-            "target 50%, cooldowns in 60s / out 30s",
-            "target 80%, cooldowns in 0s / out 0s",
-        ),
+        ("autoScaling.write.targetUtilization", "50%", "80%"),
+        ("autoScaling.write.scaleInCooldown", "60s", "0s"),
+        ("autoScaling.write.scaleOutCooldown", "30s", "0s"),
     ]
+    assert p.steps[1].description == (
+        "update the target-tracking policy of the write auto scaling of table orders: target 50%, cooldowns in "
+        "60s / out 30s"
+    )
     assert p.steps[0].description == "change the range of the write auto scaling of table orders from 1-3 to 2-20"
+
+
+def test_a19_a_policy_on_another_metric_is_drift() -> None:
+    m = manifest(autoScaling={"read": READ})
+    other = replace(ours(TABLE_READ, 5, 100), metric="DynamoDBWriteCapacityUtilization")
+    p = plan(m, live((other,)), region=REGION, owner=OWNER)
+    assert [s.operation for s in p.steps] == ["PutScalingPolicy"]
+    assert [(d.field, d.desired, d.live) for d in p.drift] == [
+        (
+            "autoScaling.read.policy",
+            "TargetTrackingScaling on DynamoDBReadCapacityUtilization",
+            "TargetTrackingScaling on DynamoDBWriteCapacityUtilization",
+        )
+    ]
 
 
 def test_a19_a_missing_policy_is_put_back_alone() -> None:

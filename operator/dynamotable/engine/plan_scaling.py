@@ -218,13 +218,7 @@ def plan_scaling(manifest: s.DynamoTable, live: ObservedTable, previous: frozens
         if live_config != config or (current is not None and current.policy_type != "TargetTrackingScaling"):
             target_text = f"target {_pct(config['TargetValue'])}"
             if current is not None and live_config is not None:
-                out.drift.append(
-                    Drift(
-                        f"{dim.field}.targetUtilization",
-                        _policy_text(config),
-                        _policy_text(live_config),
-                    )
-                )
+                out.drift += _policy_drift(dim, config, live_config, current.policy_type)
                 description = f"update the target-tracking policy of the {dim.label}: {_policy_text(config)}"
             else:
                 if current is not None:
@@ -235,6 +229,25 @@ def plan_scaling(manifest: s.DynamoTable, live: ObservedTable, previous: frozens
             # left alone (they are not this resource's); shown in status.drift so that the fight over the
             # capacity is visible
             out.drift.append(Drift(f"{dim.field}.otherPolicies", "none", ", ".join(current.other_policies)))
+    return out
+
+
+def _policy_drift(
+    dim: Dimension, config: Mapping[str, Any], live: Mapping[str, Any], policy_type: str | None
+) -> list[Drift]:
+    """One Drift per setting of our policy that differs from the spec."""
+    out = []
+    if live["TargetValue"] != config["TargetValue"]:
+        out.append(Drift(f"{dim.field}.targetUtilization", _pct(config["TargetValue"]), _pct(live["TargetValue"])))
+    for key, field in (("ScaleInCooldown", "scaleInCooldown"), ("ScaleOutCooldown", "scaleOutCooldown")):
+        if live[key] != config[key]:
+            out.append(Drift(f"{dim.field}.{field}", f"{config[key]}s", f"{live[key]}s"))
+    metric = config["PredefinedMetricSpecification"]["PredefinedMetricType"]
+    live_metric = live["PredefinedMetricSpecification"]["PredefinedMetricType"]
+    if live_metric != metric or policy_type != "TargetTrackingScaling":
+        out.append(
+            Drift(f"{dim.field}.policy", f"TargetTrackingScaling on {metric}", f"{policy_type} on {live_metric}")
+        )
     return out
 
 
