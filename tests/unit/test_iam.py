@@ -35,6 +35,8 @@ from dynamotable.commands.engine_operations import engine_operations, scan_sourc
 from dynamotable.commands.iam import iam_policy_command, shown, table_ref
 from dynamotable.loader import check, load
 from dynamotable.terraform.iam import (
+    AUTOSCALING_SLR_NAME,
+    AUTOSCALING_SLR_SERVICE,
     CMK_ACTIONS,
     REPLICA_ACTIONS,
     REPLICATION_SLR_NAME,
@@ -55,17 +57,21 @@ CLUSTER = "test-cluster"
 # Actions IAM knows that are not API operations of the service (so botocore does not list them).
 IAM_ONLY = {"dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:ConditionCheckItem"}
 IAM_ONLY |= {"iam:CreateServiceLinkedRole", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+# botocore's event names use the service id; IAM its prefix
+IAM_PREFIX = {"application-auto-scaling": "application-autoscaling"}
 
 
 # --------------------------------------------------------------------------------- the engine's AWS calls
 
 
 def independent_scan() -> set[str]:
-    """Every DynamoDB / KMS operation named anywhere in engine/ and aws/ (strings, attributes, calls):
-    deliberately wider than the command's scanner, so anything it misses shows up as a difference."""
+    """Every DynamoDB / KMS / Application Auto Scaling operation named anywhere in engine/ and aws/ (strings,
+    attributes, calls): deliberately wider than the command's scanner, so anything it misses shows up as a
+    difference."""
     session = botocore.session.get_session()
     names: dict[str, str] = {}
-    for service in ("kms", "dynamodb"):  # dynamodb last: a name both have (TagResource) is DynamoDB's
+    # dynamodb last: a name several have (TagResource) is DynamoDB's
+    for service in ("application-autoscaling", "kms", "dynamodb"):
         for op in session.get_service_model(service).operation_names:
             names[op] = names[xform_name(op)] = f"{service}:{op}"
     found = set()
@@ -86,7 +92,12 @@ def independent_scan() -> set[str]:
                 elif isinstance(node, ast.Attribute) and node.attr in names:
                     receiver = ast.unparse(node.value).lower()
                     op = names[node.attr].split(":", 1)[1]
-                    found.add(f"kms:{op}" if "kms" in receiver else names[node.attr])
+                    if "kms" in receiver:
+                        found.add(f"kms:{op}")
+                    elif "autoscaling" in receiver:
+                        found.add(f"application-autoscaling:{op}")
+                    else:
+                        found.add(names[node.attr])
     return found
 
 
@@ -225,6 +236,14 @@ def authorizations(
         key = str(params.get("KeyId", ""))
         context: dict[str, Value] = {"kms:RequestAlias": key} if key.startswith("alias/") else {}
         return [Request(f"kms:{operation}", f"arn:aws:kms:{region}:{ACCOUNT}:key/looked-up-by-alias", context)]
+    if service == "application-autoscaling":
+        # no resource-level scoping is possible (a target's ARN ends in an id AWS makes up); the first
+        # registration also creates Application Auto Scaling's service-linked role [A19]
+        out = [Request(f"{service}:{operation}", "*", {}, operation)]
+        if operation == "RegisterScalableTarget":
+            role = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/{AUTOSCALING_SLR_SERVICE}/{AUTOSCALING_SLR_NAME}"
+            out.append(Request("iam:CreateServiceLinkedRole", role, {"iam:AWSServiceName": AUTOSCALING_SLR_SERVICE}))
+        return out
     action = f"dynamodb:{operation}"
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Request(action, "*", {}, operation)]
@@ -302,6 +321,7 @@ class Recorder:
 
     def __call__(self, event_name: str = "", params: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         _, service, operation = event_name.split(".")
+        service = IAM_PREFIX.get(service, service)
         self.calls.add(f"{service}:{operation}")
         region = str(kwargs["context"]["client_region"])
         # Reads are granted whatever the tags (test_reads_are_unconditioned_...): they are recorded without the
@@ -314,7 +334,7 @@ def test_scanner_finds_every_operation_the_engine_names() -> None:
     ops = engine_operations()
     assert ops == independent_scan()
     assert {"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable"} <= ops
-    assert all(op.split(":", 1)[0] in ("dynamodb", "kms") for op in ops)
+    assert all(op.split(":", 1)[0] in ("dynamodb", "kms", "application-autoscaling") for op in ops)
 
 
 def test_scanner_reads_steps_calls_and_skips_docstrings() -> None:
@@ -548,7 +568,12 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
     assert isinstance(policy["Statement"], list) and policy["Statement"]
     session = botocore.session.get_session()
     known = set(IAM_ONLY)
-    for service, prefix in (("dynamodb", "dynamodb"), ("dynamodbstreams", "dynamodb"), ("kms", "kms")):
+    for service, prefix in (
+        ("dynamodb", "dynamodb"),
+        ("dynamodbstreams", "dynamodb"),
+        ("kms", "kms"),
+        ("application-autoscaling", "application-autoscaling"),
+    ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
     assert len(sids) == len(set(sids))
@@ -579,7 +604,8 @@ def _by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    assert granted_actions(policy) == set(engine_operations())
+    # the one extra: Application Auto Scaling's service-linked role, created on the first registration [A19]
+    assert granted_actions(policy) == set(engine_operations()) | {"iam:CreateServiceLinkedRole"}
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
@@ -879,7 +905,7 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    assert granted_actions(policy) == set(engine_operations())
+    assert granted_actions(policy) == set(engine_operations()) | {"iam:CreateServiceLinkedRole"}
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:

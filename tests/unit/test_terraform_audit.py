@@ -25,6 +25,7 @@ from dynamotable.local import Latency, LocalEndpoint
 from dynamotable.terraform.render import render_files
 
 pytestmark = pytest.mark.terraform
+IMPORT_BLOCK = re.compile(r"^import \{$", re.M)
 PLAN_LINE = re.compile(r"Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\.")
 
 
@@ -87,4 +88,8 @@ def test_rendered_terraform_of_every_applied_example_plans_no_change(endpoint: L
     assert match, output
     imported, added, changed, destroyed = map(int, match.groups())
     assert (added, changed, destroyed) == (0, 0, 0), output
-    assert imported == len(manifests)
+    # every rendered resource has its import block (a table's file also holds its auto scaling targets and
+    # policies): all of them are imported, none is added
+    expected = sum(len(IMPORT_BLOCK.findall(text)) for text in files.values())
+    assert expected > len(manifests), "no example renders more than its table (examples/autoscaling.yaml does)"
+    assert imported == expected, output

@@ -143,6 +143,10 @@ def _classify_client_error(exc: ClientError, operation: str | None, now: datetim
         if operation == "CreateTable" and "already exists" in low:
             return AlreadyDone(code, message)  # created by an earlier attempt whose answer was lost
         return Retryable(DELAY_BUSY, code, message)
+    if code == "ObjectNotFoundException" and operation in ("DeregisterScalableTarget", "DeleteScalingPolicy"):
+        return AlreadyDone(code, message)  # [A19] the target or policy is gone already
+    if code == "ConcurrentUpdateException":  # [A19] the scalable target has an update pending
+        return Retryable(DELAY_BUSY, code, message)
     if code == "LimitExceededException":
         if "decrease" in low:
             return RateLimited(_next_decrease(message, now), code, message)

@@ -126,6 +126,8 @@ class ObservedScalingTarget:
     target_value: float | None = None
     scale_in_cooldown: int | None = None
     scale_out_cooldown: int | None = None
+    metric: str | None = None  # our policy's PredefinedMetricType
+    policy_type: str | None = None  # our policy's PolicyType
     other_policies: tuple[str, ...] = ()  # scaling policies on the target that are not this operator's
 
 

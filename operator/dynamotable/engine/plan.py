@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
@@ -53,6 +53,7 @@ from dynamotable.engine.model import (
     Warm,
 )
 from dynamotable.engine.normalize import is_sse_transitioning, same_kms_key
+from dynamotable.engine.plan_scaling import is_auto_scaled
 from dynamotable.engine.surface import plan_surface
 
 TRANSITIONING = frozenset({"CREATING", "UPDATING", "DELETING"})
@@ -370,6 +371,10 @@ class _Planner:
     def managed(self, path: str) -> bool:
         return path not in self.ignored
 
+    def capacity_managed(self, path: str, index: str | None, direction: Literal["read", "write"]) -> bool:
+        """Whether the spec sets a provisioned capacity: not ignored, and not owned by auto scaling."""
+        return self.managed(path) and not is_auto_scaled(self.spec, index, direction)
+
     def step(
         self, operation: str, request: dict[str, Any], description: str, *, transitions: bool, region: str | None = None
     ) -> None:
@@ -634,8 +639,9 @@ class _Planner:
             return
         request: dict[str, Any] = {}
         summary: list[str] = []
-        read = spec.read_capacity if self.managed("readCapacity") else None
-        write = spec.write_capacity if self.managed("writeCapacity") else None
+        # [A19] a dimension auto scaling owns is not compared: the spec's capacity was only the value at creation
+        read = spec.read_capacity if self.capacity_managed("readCapacity", None, "read") else None
+        write = spec.write_capacity if self.capacity_managed("writeCapacity", None, "write") else None
         if (read is not None and read != live.read_capacity) or (write is not None and write != live.write_capacity):
             new_read = read if read is not None else live.read_capacity
             new_write = write if write is not None else live.write_capacity
@@ -652,8 +658,16 @@ class _Planner:
             gsi = live.gsi(want.name)
             if gsi is None or self.gsi_needs_recreate(want, gsi):
                 continue
-            g_read = want.read_capacity if self.managed("globalSecondaryIndexes.readCapacity") else None
-            g_write = want.write_capacity if self.managed("globalSecondaryIndexes.writeCapacity") else None
+            g_read = (
+                want.read_capacity
+                if self.capacity_managed("globalSecondaryIndexes.readCapacity", want.name, "read")
+                else None
+            )
+            g_write = (
+                want.write_capacity
+                if self.capacity_managed("globalSecondaryIndexes.writeCapacity", want.name, "write")
+                else None
+            )
             read_changes = g_read is not None and g_read != gsi.read_capacity
             write_changes = g_write is not None and g_write != gsi.write_capacity
             if not (read_changes or write_changes):

@@ -33,6 +33,19 @@ CONTROL_PLANE = frozenset(
     }
 )
 
+# Application Auto Scaling calls on DynamoDB resources [A19]: only throttling, HTTP 500 and dropped connections
+# apply (ResourceInUse and LimitExceeded "simultaneously" are DynamoDB's).
+AUTOSCALING_OPERATIONS = frozenset(
+    {
+        "RegisterScalableTarget",
+        "DeregisterScalableTarget",
+        "DescribeScalableTargets",
+        "PutScalingPolicy",
+        "DeleteScalingPolicy",
+        "DescribeScalingPolicies",
+    }
+)
+
 # [API error lists] ResourceInUseException and LimitExceededException are only modelled on these.
 IN_USE_OPERATIONS = frozenset({"UpdateTable", "DeleteTable", "UpdateTimeToLive", "TagResource", "UntagResource"})
 LIMIT_OPERATIONS = IN_USE_OPERATIONS | {"CreateTable"}
@@ -49,7 +62,7 @@ class FaultInjector:
 
     def pick(self, operation: str) -> str | None:
         """The fault to inject for this request, if any: one draw against consecutive bands of the rates."""
-        if operation not in CONTROL_PLANE or not self.faults.any:
+        if operation not in CONTROL_PLANE | AUTOSCALING_OPERATIONS or not self.faults.any:
             return None
         draw = self._random.random()
         edge = 0.0

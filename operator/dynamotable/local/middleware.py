@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import kms
+from . import autoscaling, kms
 from .config import Clock, Faults
 from .controlplane import ControlPlane
 from .faults import FaultInjector, drop_connection, fault_error
@@ -100,11 +100,21 @@ class RealismMiddleware:
     def _other_service(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Other services, moto-api, DynamoDB Streams: straight to moto, one call at a time."""
         body = _read_body(environ)
+        reply: Reply | None
         with self.lock:
             if kms.is_kms_call(environ):
                 reply = kms.handle(self.control.gateway, environ, body)
+            elif autoscaling.is_autoscaling_call(environ):
+                fault = self.injector.pick(autoscaling.operation_of(environ))
+                if fault is None:
+                    reply = autoscaling.handle(self.control.gateway, environ, body)
+                else:
+                    reply = autoscaling.fault_reply(fault)
             else:
                 reply = self.control.gateway.send(environ, body)
+        if reply is None:
+            drop_connection(environ)
+            return []
         start_response(reply.status_line, reply.headers)
         return [reply.body]
 

@@ -51,6 +51,15 @@ REPLICA_ACTIONS = (
 # caller's behalf, which the caller must be allowed to do.
 REPLICATION_SLR_SERVICE = "replication.dynamodb.amazonaws.com"
 REPLICATION_SLR_NAME = "AWSServiceRoleForDynamoDBReplication"
+# Application Auto Scaling [A19]: a scalable target's ARN ends in an id AWS makes up (scalable-target/<id>), not
+# in the table's name, and its Describe calls authorize against no resource, so these are granted on "*"; the
+# targets the engine changes are those of the tables it manages (engine/plan_scaling.py). The first registration
+# of a DynamoDB resource makes Application Auto Scaling create its service-linked role, which the caller must be
+# allowed to do (AWS: "Identity and Access Management for Application Auto Scaling"; the role and its service
+# principal: "Amazon DynamoDB and Application Auto Scaling").
+AUTOSCALING = "application-autoscaling"
+AUTOSCALING_SLR_SERVICE = "dynamodb.application-autoscaling.amazonaws.com"
+AUTOSCALING_SLR_NAME = "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
 # A table encrypted with a customer managed key: the principal choosing the key must hold these on it, and
 # DynamoDB uses them through the service (AWS: "Encryption at rest: how it works", key policy for a customer
 # managed key). Limited here to calls made via DynamoDB with kms:ViaService.
@@ -334,7 +343,7 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     ops = set(operations) - NO_PERMISSION_NEEDED
     for op in ops:
         _check_action(op)
-    unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms"))
+    unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms", AUTOSCALING))
     if unknown:
         raise PolicyError(f"no resource scoping is defined for {', '.join(unknown)}")
     dynamodb_ops = {op for op in ops if op.startswith("dynamodb:")}
@@ -371,6 +380,19 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
                 ["iam:CreateServiceLinkedRole"],
                 {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.all_regions()},
                 {"StringEquals": {"iam:AWSServiceName": REPLICATION_SLR_SERVICE}},
+            )
+        )
+    autoscaling_ops = {op for op in ops if op.startswith(f"{AUTOSCALING}:")}
+    if autoscaling_ops:
+        statements.append(_statement("ManageAutoScaling", autoscaling_ops, [ANY]))
+    if f"{AUTOSCALING}:RegisterScalableTarget" in ops:
+        role = f"role/aws-service-role/{AUTOSCALING_SLR_SERVICE}/{AUTOSCALING_SLR_NAME}"
+        statements.append(
+            _statement(
+                "CreateAutoScalingServiceLinkedRole",
+                ["iam:CreateServiceLinkedRole"],
+                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.all_regions()},
+                {"StringEquals": {"iam:AWSServiceName": AUTOSCALING_SLR_SERVICE}},
             )
         )
     if "kms:DescribeKey" in ops:

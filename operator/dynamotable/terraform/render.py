@@ -1,4 +1,5 @@
-"""DynamoTable manifests -> Terraform (`aws_dynamodb_table` + `import {}`), for audit and take-over.
+"""DynamoTable manifests -> Terraform (`aws_dynamodb_table` + `import {}`), for audit and take-over; auto scaling
+adds its targets and policies to the table's file (render_scaling.py).
 
 Pure: no I/O. Every argument and block is named as in the AWS provider's `aws_dynamodb_table` schema. The
 output works with provider 5.100 and 6.x (GSI keys use `hash_key`/`range_key`: 5.x has no `key_schema`)
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.terraform.hcl import Writer, boolean, identifier, key, quote, string_list
+from dynamotable.terraform.render_scaling import render_scaling, scaled_capacity_paths
 
 RESOURCE_TYPE = "aws_dynamodb_table"
 PROVIDER_SOURCE = "hashicorp/aws"
@@ -50,6 +52,12 @@ IGNORE_CHANGES: dict[str, tuple[str, ...]] = {
 _GSI_IGNORE_NOTE = (
     "Terraform cannot ignore one attribute inside a set block: spec.ignoreChanges lists",
     "globalSecondaryIndexes.*, so every change to the global secondary indexes is ignored.",
+)
+
+
+_GSI_SCALED_NOTE = (
+    "Terraform cannot ignore one attribute inside a set block: auto scaling sets an index's capacity,",
+    "so every change to the global secondary indexes is ignored.",
 )
 
 
@@ -193,9 +201,10 @@ def render_table(
         w.blank()
         _tags(w, tags or {}, owner)
 
-    if spec.ignore_changes:
+    scaled = [p for p in scaled_capacity_paths(manifest) if p not in spec.ignore_changes]
+    if spec.ignore_changes or scaled:
         w.blank()
-        _lifecycle(w, spec.ignore_changes)
+        _lifecycle(w, spec.ignore_changes, scaled=scaled)
     w.close()
 
     w.blank()
@@ -205,6 +214,7 @@ def render_table(
     w.attr("to", address)
     w.attr("id", quote(table_name))
     w.close()
+    render_scaling(w, manifest, table_label=label, provider=provider)
     return w.text()
 
 
@@ -301,10 +311,15 @@ def _tags(w: Writer, tags: dict[str, str], owner: str) -> None:
     w.close()
 
 
-def _lifecycle(w: Writer, paths: Sequence[str]) -> None:
-    wanted = set(paths)
+def _lifecycle(w: Writer, paths: Sequence[str], *, scaled: Sequence[str] = ()) -> None:
+    """ignore_changes for spec.ignoreChanges (`paths`) and for the capacities auto scaling sets (`scaled`)."""
+    wanted = {*paths, *scaled}
     w.open("lifecycle")
-    w.comment("spec.ignoreChanges: these values are managed outside this resource (e.g. by auto scaling).")
+    if paths:
+        w.comment("spec.ignoreChanges: these values are managed outside this resource (e.g. by auto scaling).")
+    if scaled:
+        w.comment("spec.autoScaling: Application Auto Scaling sets the auto-scaled capacity within min..max.")
+    gsi_note = _GSI_IGNORE_NOTE if any(p.startswith("globalSecondaryIndexes.") for p in paths) else _GSI_SCALED_NOTE
     w.open_list("ignore_changes")
     done: set[str] = set()
     for path, names in IGNORE_CHANGES.items():
@@ -315,7 +330,7 @@ def _lifecycle(w: Writer, paths: Sequence[str]) -> None:
                 continue
             done.add(name)
             if name == "global_secondary_index":
-                for note in _GSI_IGNORE_NOTE:
+                for note in gsi_note:
                     w.comment(note)
             w.item(name)
     w.close("]")
