@@ -12,12 +12,7 @@ from dynamotable.api.validation import OWNER_TAG
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AwsCallFailed, classify
 from dynamotable.engine.model import ObservedAlarm
-
-ALARM_ENTRY = "alarm:"  # status.attached entries: alarm:<full alarm name>
-
-
-def alarm_name(manifest: s.DynamoTable, alarm: s.Alarm) -> str:
-    return f"{manifest.table_name}-{alarm.name}"
+from dynamotable.engine.plan_alarms import ALARM_ENTRY, alarm_name
 
 
 def observe_alarms(

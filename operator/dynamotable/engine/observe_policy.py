@@ -12,8 +12,7 @@ from dynamotable.api import spec as s
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AwsCallFailed, classify, error_code
 from dynamotable.engine.model import ObservedPolicy
-
-RESOURCE_POLICY = "resourcePolicy"  # its status.attached entry
+from dynamotable.engine.plan_policy import RESOURCE_POLICY
 
 
 def observe_policy(

@@ -13,10 +13,14 @@ from typing import Any
 from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.engine.model import CLOUDWATCH, Drift, ObservedAlarm, ObservedTable, Step, SurfacePlan
-from dynamotable.engine.observe_alarms import ALARM_ENTRY, alarm_name
 
 NAMESPACE = "AWS/DynamoDB"
 DEFAULT_TREAT_MISSING_DATA = s.TreatMissingData.MISSING.value  # [A23] CloudWatch's default
+ALARM_ENTRY = "alarm:"  # status.attached entries: alarm:<full alarm name>
+
+
+def alarm_name(manifest: s.DynamoTable, alarm: s.Alarm) -> str:
+    return f"{manifest.table_name}-{alarm.name}"
 
 
 def dimensions(table: str, alarm: s.Alarm) -> dict[str, str]:

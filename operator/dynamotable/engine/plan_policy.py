@@ -13,8 +13,8 @@ from typing import Any
 
 from dynamotable.api import spec as s
 from dynamotable.engine.model import Drift, ObservedPolicy, ObservedTable, Step, SurfacePlan
-from dynamotable.engine.observe_policy import RESOURCE_POLICY
 
+RESOURCE_POLICY = "resourcePolicy"  # its status.attached entry
 # Statement elements whose value is a string or a list of strings that IAM reads as an unordered set (IAM JSON
 # policy elements reference: Action, NotAction, Resource, NotResource)
 _SET_ELEMENTS = ("Action", "NotAction", "Resource", "NotResource")
