@@ -8,11 +8,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dynamotable.api import spec as s
+from dynamotable.api.alarms import alarm_name
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AwsCallFailed, classify
 from dynamotable.engine.model import ObservedAlarm
-from dynamotable.engine.plan_alarms import ALARM_ENTRY, alarm_name
+from dynamotable.engine.plan_alarms import ALARM_ENTRY
 
 
 def observe_alarms(

@@ -11,23 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from dynamotable.api import spec as s
+from dynamotable.api.alarms import NAMESPACE, alarm_name, dimensions, treat_missing_data
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.engine.model import CLOUDWATCH, Drift, ObservedAlarm, ObservedTable, Step, SurfacePlan
 
-NAMESPACE = "AWS/DynamoDB"
-DEFAULT_TREAT_MISSING_DATA = s.TreatMissingData.MISSING.value  # [A23] CloudWatch's default
 ALARM_ENTRY = "alarm:"  # status.attached entries: alarm:<full alarm name>
-
-
-def alarm_name(manifest: s.DynamoTable, alarm: s.Alarm) -> str:
-    return f"{manifest.table_name}-{alarm.name}"
-
-
-def dimensions(table: str, alarm: s.Alarm) -> dict[str, str]:
-    out = {"TableName": table}
-    if alarm.index is not None:
-        out["GlobalSecondaryIndexName"] = alarm.index
-    return out
 
 
 def desired(manifest: s.DynamoTable, alarm: s.Alarm) -> ObservedAlarm:
@@ -42,7 +30,7 @@ def desired(manifest: s.DynamoTable, alarm: s.Alarm) -> ObservedAlarm:
         comparison_operator=alarm.comparison_operator.value,
         threshold=float(alarm.threshold),
         dimensions=dimensions(manifest.table_name, alarm),
-        treat_missing_data=alarm.treat_missing_data.value if alarm.treat_missing_data else DEFAULT_TREAT_MISSING_DATA,
+        treat_missing_data=treat_missing_data(alarm),
         alarm_actions=tuple(sorted(set(alarm.alarm_actions))),
         description=alarm.description or None,
     )
@@ -59,7 +47,7 @@ def put_request(manifest: s.DynamoTable, alarm: s.Alarm, owner: str) -> dict[str
         "ComparisonOperator": alarm.comparison_operator.value,
         "Threshold": float(alarm.threshold),
         "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions(manifest.table_name, alarm).items()],
-        "TreatMissingData": alarm.treat_missing_data.value if alarm.treat_missing_data else DEFAULT_TREAT_MISSING_DATA,
+        "TreatMissingData": treat_missing_data(alarm),
         "AlarmActions": sorted(set(alarm.alarm_actions)),
         # [A23] tags are applied only when PutMetricAlarm creates the alarm
         "Tags": [{"Key": OWNER_TAG, "Value": owner}],
