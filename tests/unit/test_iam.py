@@ -61,11 +61,12 @@ IAM_ONLY |= {"iam:CreateServiceLinkedRole", "kms:GenerateDataKey*", "kms:ReEncry
 
 
 def independent_scan() -> set[str]:
-    """Every DynamoDB / KMS operation named anywhere in engine/ and aws/ (strings, attributes, calls):
+    """Every DynamoDB / KMS / CloudWatch operation named anywhere in engine/ and aws/ (strings, attributes, calls):
     deliberately wider than the command's scanner, so anything it misses shows up as a difference."""
     session = botocore.session.get_session()
     names: dict[str, str] = {}
-    for service in ("kms", "dynamodb"):  # dynamodb last: a name both have (TagResource) is DynamoDB's
+    cloudwatch = set(session.get_service_model("cloudwatch").operation_names)
+    for service in ("cloudwatch", "kms", "dynamodb"):  # dynamodb last: a shared name (TagResource) is DynamoDB's
         for op in session.get_service_model(service).operation_names:
             names[op] = names[xform_name(op)] = f"{service}:{op}"
     found = set()
@@ -86,7 +87,12 @@ def independent_scan() -> set[str]:
                 elif isinstance(node, ast.Attribute) and node.attr in names:
                     receiver = ast.unparse(node.value).lower()
                     op = names[node.attr].split(":", 1)[1]
-                    found.add(f"kms:{op}" if "kms" in receiver else names[node.attr])
+                    if "kms" in receiver:
+                        found.add(f"kms:{op}")
+                    elif "cloudwatch" in receiver and op in cloudwatch:
+                        found.add(f"cloudwatch:{op}")
+                    else:
+                        found.add(names[node.attr])
     return found
 
 
@@ -225,6 +231,8 @@ def authorizations(
         key = str(params.get("KeyId", ""))
         context: dict[str, Value] = {"kms:RequestAlias": key} if key.startswith("alias/") else {}
         return [Request(f"kms:{operation}", f"arn:aws:kms:{region}:{ACCOUNT}:key/looked-up-by-alias", context)]
+    if service == "cloudwatch":
+        return _alarm_authorizations(operation, region, params)
     action = f"dynamodb:{operation}"
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Request(action, "*", {}, operation)]
@@ -237,6 +245,9 @@ def authorizations(
             out.append(
                 Request("dynamodb:TagResource", arn, tag_context(None, request_tags=tags), "tags of CreateTable")
             )
+        if params.get("ResourcePolicy"):
+            context = tag_context(None, request_tags=tags)
+            out.append(Request("dynamodb:PutResourcePolicy", arn, context, "policy of CreateTable"))
         return out + _cmk_checks((params.get("SSESpecification") or {}).get("KMSMasterKeyId"), region, "create")
     if operation == "TagResource":
         context = tag_context(resource_tags, request_tags=_tags(params.get("Tags")))
@@ -263,6 +274,26 @@ def authorizations(
                 replica = table_arn(other, name)
                 context = tag_context(live(replica))
                 out.append(Request("dynamodb:DeleteTableReplica", replica, context, f"remove replica in {other}"))
+    return out
+
+
+def alarm_arn(region: str, name: str) -> str:
+    return f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"
+
+
+def _alarm_authorizations(operation: str, region: str, params: Mapping[str, Any]) -> list[Request]:
+    """CloudWatch: DescribeAlarms on "*"; the alarm's ARN for the others; PutMetricAlarm's tags as TagResource."""
+    action = f"cloudwatch:{operation}"
+    if operation == "DescribeAlarms":
+        return [Request(action, "*", {}, operation)]
+    if operation == "ListTagsForResource":
+        return [Request(action, str(params["ResourceARN"]), {}, operation)]
+    if operation == "DeleteAlarms":
+        return [Request(action, alarm_arn(region, str(n)), {}, operation) for n in params["AlarmNames"]]
+    arn = alarm_arn(region, str(params["AlarmName"]))
+    out = [Request(action, arn, {}, operation)]
+    if params.get("Tags"):
+        out.append(Request("cloudwatch:TagResource", arn, {}, "tags of PutMetricAlarm"))
     return out
 
 
@@ -314,7 +345,7 @@ def test_scanner_finds_every_operation_the_engine_names() -> None:
     ops = engine_operations()
     assert ops == independent_scan()
     assert {"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable"} <= ops
-    assert all(op.split(":", 1)[0] in ("dynamodb", "kms") for op in ops)
+    assert all(op.split(":", 1)[0] in ("dynamodb", "kms", "cloudwatch") for op in ops)
 
 
 def test_scanner_reads_steps_calls_and_skips_docstrings() -> None:
@@ -548,7 +579,12 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
     assert isinstance(policy["Statement"], list) and policy["Statement"]
     session = botocore.session.get_session()
     known = set(IAM_ONLY)
-    for service, prefix in (("dynamodb", "dynamodb"), ("dynamodbstreams", "dynamodb"), ("kms", "kms")):
+    for service, prefix in (
+        ("dynamodb", "dynamodb"),
+        ("dynamodbstreams", "dynamodb"),
+        ("kms", "kms"),
+        ("cloudwatch", "cloudwatch"),
+    ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
     assert len(sids) == len(set(sids))
@@ -579,7 +615,8 @@ def _by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    assert granted_actions(policy) == set(engine_operations())
+    # besides: cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {"cloudwatch:TagResource"}
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
@@ -709,7 +746,8 @@ def test_replicas_and_customer_keys_add_only_the_documented_extras() -> None:
     policy = operator_policy(engine_operations(), scope)
     assert_valid_iam(policy)
     extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | {"iam:CreateServiceLinkedRole"}
-    assert granted_actions(policy) == set(engine_operations()) | extras
+    # besides: cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {"cloudwatch:TagResource"} | extras
     by_sid = _by_sid(policy)
     replica_arn = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/shop-*"
     assert by_sid["ManageReplicas"]["Resource"] == [replica_arn]
@@ -879,7 +917,8 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    assert granted_actions(policy) == set(engine_operations())
+    # besides: cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {"cloudwatch:TagResource"}
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:
