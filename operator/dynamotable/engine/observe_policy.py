@@ -31,11 +31,8 @@ def observe_policy(
         raise AwsCallFailed("GetResourcePolicy", region, classify(exc, operation="GetResourcePolicy")) from exc
     except BotoCoreError as exc:
         raise AwsCallFailed("GetResourcePolicy", region, classify(exc, operation="GetResourcePolicy")) from exc
-    return {
-        "resource_policy": ObservedPolicy(
-            document=parse_policy(reply.get("Policy")), revision_id=reply.get("RevisionId")
-        )
-    }
+    # the revision id is not kept: the planner compares documents, and a fingerprint must not change with it
+    return {"resource_policy": ObservedPolicy(document=parse_policy(reply.get("Policy")))}
 
 
 def parse_policy(text: object) -> Mapping[str, Any]:
