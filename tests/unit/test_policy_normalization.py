@@ -119,3 +119,12 @@ def test_a22_the_policy_sent_is_the_spec_as_written_compact() -> None:
     original = doc(DENY)
     assert policy_text(original) == json.dumps(original, separators=(",", ":"))
     assert " " not in policy_text(original).replace("2012-10-17", "")
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '"a string"', None, ""])
+def test_a22_a_live_policy_that_is_not_a_json_object_differs_from_any_spec(text: Any) -> None:
+    from dynamotable.engine.observe_policy import parse_policy
+
+    live = parse_policy(text)
+    assert not same_policy(doc(DENY), live)
+    assert parse_policy(policy_text(doc(DENY))) == doc(DENY)
