@@ -11,6 +11,7 @@ import pytest
 import yaml
 from test_render_support import (
     EXAMPLES,
+    EXAMPLES_BEYOND_SEED,
     KUSTOMIZATION,
     PROVIDER_REGION,
     SEED_EXAMPLES,
@@ -28,8 +29,6 @@ from dynamotable.api.validation import validate_manifest
 
 INVALID = Path(__file__).parent / "invalid"
 YAML_FILES = sorted(EXAMPLES.rglob("*.yaml"))
-# examples of features the seed guide has no pattern for (each listed in examples/README.md)
-BEYOND_SEED = {"autoscaling"}
 OVERLAYS = sorted(p for p in (EXAMPLES / "multi-environment" / "overlays").iterdir() if p.is_dir())
 
 
@@ -107,7 +106,7 @@ def test_every_seed_pattern_has_an_example() -> None:
         manifest = example_manifest(source_id, owner_id)
         assert manifest.table_name, address
     used = {source_id for source_id, _ in SEED_EXAMPLES.values()}
-    unused = {src.id for src in example_sources()} - used - {"multi-environment/base"} - BEYOND_SEED
+    unused = {src.id for src in example_sources()} - used - {"multi-environment/base"} - set(EXAMPLES_BEYOND_SEED)
     assert unused == set(), f"examples not tied to a seed pattern: {unused}"
     assert set(seed_tables(SEED_PATH.read_text())) == set(SEED_EXAMPLES) | set(SEED_WITHOUT_EXAMPLE)
 

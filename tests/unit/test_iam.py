@@ -65,13 +65,14 @@ IAM_PREFIX = {"application-auto-scaling": "application-autoscaling"}
 
 
 def independent_scan() -> set[str]:
-    """Every DynamoDB / KMS / Application Auto Scaling operation named anywhere in engine/ and aws/ (strings,
-    attributes, calls): deliberately wider than the command's scanner, so anything it misses shows up as a
-    difference."""
+    """Every DynamoDB / KMS / Application Auto Scaling / CloudWatch operation named anywhere in engine/ and aws/
+    (strings, attributes, calls): deliberately wider than the command's scanner, so anything it misses shows up as
+    a difference."""
     session = botocore.session.get_session()
     names: dict[str, str] = {}
+    cloudwatch = set(session.get_service_model("cloudwatch").operation_names)
     # dynamodb last: a name several have (TagResource) is DynamoDB's
-    for service in ("application-autoscaling", "kms", "dynamodb"):
+    for service in ("application-autoscaling", "cloudwatch", "kms", "dynamodb"):
         for op in session.get_service_model(service).operation_names:
             names[op] = names[xform_name(op)] = f"{service}:{op}"
     found = set()
@@ -96,6 +97,8 @@ def independent_scan() -> set[str]:
                         found.add(f"kms:{op}")
                     elif "autoscaling" in receiver:
                         found.add(f"application-autoscaling:{op}")
+                    elif "cloudwatch" in receiver and op in cloudwatch:
+                        found.add(f"cloudwatch:{op}")
                     else:
                         found.add(names[node.attr])
     return found
@@ -244,6 +247,8 @@ def authorizations(
             role = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/{AUTOSCALING_SLR_SERVICE}/{AUTOSCALING_SLR_NAME}"
             out.append(Request("iam:CreateServiceLinkedRole", role, {"iam:AWSServiceName": AUTOSCALING_SLR_SERVICE}))
         return out
+    if service == "cloudwatch":
+        return _alarm_authorizations(operation, region, params)
     action = f"dynamodb:{operation}"
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Request(action, "*", {}, operation)]
@@ -256,6 +261,9 @@ def authorizations(
             out.append(
                 Request("dynamodb:TagResource", arn, tag_context(None, request_tags=tags), "tags of CreateTable")
             )
+        if params.get("ResourcePolicy"):
+            context = tag_context(None, request_tags=tags)
+            out.append(Request("dynamodb:PutResourcePolicy", arn, context, "policy of CreateTable"))
         return out + _cmk_checks((params.get("SSESpecification") or {}).get("KMSMasterKeyId"), region, "create")
     if operation == "TagResource":
         context = tag_context(resource_tags, request_tags=_tags(params.get("Tags")))
@@ -282,6 +290,26 @@ def authorizations(
                 replica = table_arn(other, name)
                 context = tag_context(live(replica))
                 out.append(Request("dynamodb:DeleteTableReplica", replica, context, f"remove replica in {other}"))
+    return out
+
+
+def alarm_arn(region: str, name: str) -> str:
+    return f"arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"
+
+
+def _alarm_authorizations(operation: str, region: str, params: Mapping[str, Any]) -> list[Request]:
+    """CloudWatch: DescribeAlarms on "*"; the alarm's ARN for the others; PutMetricAlarm's tags as TagResource."""
+    action = f"cloudwatch:{operation}"
+    if operation == "DescribeAlarms":
+        return [Request(action, "*", {}, operation)]
+    if operation == "ListTagsForResource":
+        return [Request(action, str(params["ResourceARN"]), {}, operation)]
+    if operation == "DeleteAlarms":
+        return [Request(action, alarm_arn(region, str(n)), {}, operation) for n in params["AlarmNames"]]
+    arn = alarm_arn(region, str(params["AlarmName"]))
+    out = [Request(action, arn, {}, operation)]
+    if params.get("Tags"):
+        out.append(Request("cloudwatch:TagResource", arn, {}, "tags of PutMetricAlarm"))
     return out
 
 
@@ -334,7 +362,7 @@ def test_scanner_finds_every_operation_the_engine_names() -> None:
     ops = engine_operations()
     assert ops == independent_scan()
     assert {"dynamodb:DescribeTable", "dynamodb:CreateTable", "dynamodb:UpdateTable", "dynamodb:DeleteTable"} <= ops
-    assert all(op.split(":", 1)[0] in ("dynamodb", "kms", "application-autoscaling") for op in ops)
+    assert all(op.split(":", 1)[0] in ("dynamodb", "kms", "application-autoscaling", "cloudwatch") for op in ops)
 
 
 def test_scanner_reads_steps_calls_and_skips_docstrings() -> None:
@@ -573,6 +601,7 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
         ("dynamodbstreams", "dynamodb"),
         ("kms", "kms"),
         ("application-autoscaling", "application-autoscaling"),
+        ("cloudwatch", "cloudwatch"),
     ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
@@ -604,8 +633,12 @@ def _by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    # the one extra: Application Auto Scaling's service-linked role, created on the first registration [A19]
-    assert granted_actions(policy) == set(engine_operations()) | {"iam:CreateServiceLinkedRole"}
+    # the extras: Application Auto Scaling's service-linked role, created on the first registration [A19], and
+    # cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {
+        "iam:CreateServiceLinkedRole",
+        "cloudwatch:TagResource",
+    }
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
@@ -735,7 +768,8 @@ def test_replicas_and_customer_keys_add_only_the_documented_extras() -> None:
     policy = operator_policy(engine_operations(), scope)
     assert_valid_iam(policy)
     extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | {"iam:CreateServiceLinkedRole"}
-    assert granted_actions(policy) == set(engine_operations()) | extras
+    # besides: cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {"cloudwatch:TagResource"} | extras
     by_sid = _by_sid(policy)
     replica_arn = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/shop-*"
     assert by_sid["ManageReplicas"]["Resource"] == [replica_arn]
@@ -905,7 +939,12 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    assert granted_actions(policy) == set(engine_operations()) | {"iam:CreateServiceLinkedRole"}
+    # the extras: Application Auto Scaling's service-linked role, created on the first registration [A19], and
+    # cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
+    assert granted_actions(policy) == set(engine_operations()) | {
+        "iam:CreateServiceLinkedRole",
+        "cloudwatch:TagResource",
+    }
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:

@@ -227,6 +227,12 @@ SEED_WITHOUT_EXAMPLE: dict[str, str] = {
         "(examples/global-table.yaml), not a second table"
     ),
 }
+# Examples of features beyond the seed's tables (issue 12), and what they show.
+EXAMPLES_BEYOND_SEED: dict[str, str] = {
+    "alarms": "the seed guide's two CloudWatch alarms (its monitoring section) as alarms of the table",
+    "resource-policy": "a table with a resource-based policy",
+    "autoscaling": "read and write auto scaling of a PROVISIONED table and its GSI",
+}
 
 
 def example_manifest(source_id: str, owner_id: str) -> s.DynamoTable:

@@ -169,6 +169,13 @@ class ObservedAlarm:
     alarm_actions: tuple[str, ...] = ()
     description: str | None = None
     owner: str | None = None  # value of our ownership tag on the alarm; None = untagged or not read
+    # settings the spec has no field for: PutMetricAlarm overwrites the whole alarm, so ours has these defaults
+    actions_enabled: bool = True
+    datapoints_to_alarm: int | None = None
+    ok_actions: tuple[str, ...] = ()
+    insufficient_data_actions: tuple[str, ...] = ()
+    extended_statistic: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,13 @@ stream when a stream change needs every replica gone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG, RESERVED_TAG_PREFIXES
+from dynamotable.engine import plan_policy
 from dynamotable.engine.model import (
     ACTIVE,
     PAY_PER_REQUEST,
@@ -42,7 +43,6 @@ from dynamotable.engine.model import (
     ObservedGsi,
     ObservedLsi,
     ObservedPitr,
-    ObservedPolicy,
     ObservedReplica,
     ObservedSse,
     ObservedTable,
@@ -240,6 +240,7 @@ def _plan_create(manifest: s.DynamoTable, *, region: str, owner: str) -> Plan:
         request["DeletionProtectionEnabled"] = spec.deletion_protection
     if spec.warm_throughput is not None:
         request["WarmThroughput"] = _warm_request(spec.warm_throughput)
+    request.update(plan_policy.create_request(manifest))
 
     what = [f"{billing}"]
     if spec.global_secondary_indexes:
@@ -248,6 +249,8 @@ def _plan_create(manifest: s.DynamoTable, *, region: str, owner: str) -> Plan:
         what.append(f"{len(spec.local_secondary_indexes)} LSI(s)")
     if "StreamSpecification" in request:
         what.append(f"stream {request['StreamSpecification']['StreamViewType']}")
+    if "ResourcePolicy" in request:
+        what.append("resource-based policy")
     create = Step(
         "CreateTable",
         region,
@@ -330,7 +333,7 @@ def _as_created(manifest: s.DynamoTable, *, region: str, owner: str) -> Observed
         # nothing beyond the table exists yet
         scaling=(),
         insights=(),
-        resource_policy=ObservedPolicy(document=None),
+        resource_policy=plan_policy.as_created(manifest),
         kinesis=(),
         alarms=(),
     )
@@ -418,7 +421,9 @@ class _Planner:
         self.plan_ttl()
         self.plan_pitr()
         self.plan_warm_throughput()
-        surface = plan_surface(self.manifest, self.live)
+        # the surface plans against the table as plan_tags leaves it: carrying our ownership tag, which the
+        # alarms' ownership tag copies (plan_alarms)
+        surface = plan_surface(self.manifest, replace(self.live, tags={**self.live.tags, OWNER_TAG: self.owner}))
         attached = tuple(sorted(surface.attached))
         blocked, drift = self.blocked + surface.blocked, self.drift + surface.drift
         waiting = self.waiting + surface.waiting

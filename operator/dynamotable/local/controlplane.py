@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import messages, motobackend, replicas, subresources
+from . import messages, motobackend, policies, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -47,6 +47,7 @@ class ControlPlane:
             "TagResource": lambda req, now: subresources.tag_resource(self, req, now),
             "UntagResource": lambda req, now: subresources.untag_resource(self, req, now),
             "ListTagsOfResource": lambda req, now: subresources.list_tags(self, req, now),
+            "DeleteResourcePolicy": lambda req, now: policies.delete_policy(self, req, now),
         }
 
     # ---- plumbing -------------------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class ControlPlane:
         if table is None:
             raise AwsError("InternalServerError", f"moto did not keep table {name}", status=500)
         motobackend.stamp_created(table, self.wall.at(now))
+        policies.attach_at_create(request.account, request.region, table.table_arn, body.get("ResourcePolicy"))
         state = self.state_for(request.account, request.region, name, table)
         # [API CreateTable, A2] a new table is CREATING (its indexes too) until it turns ACTIVE.
         state.start_phase(CREATING, now + self.latency.create)

@@ -101,6 +101,17 @@ READ_PREFIXES = ("Describe", "List", "Get")
 REPLICA_REGION_WRITES = frozenset(
     {"dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:TagResource", "dynamodb:UntagResource"}
 )
+# CloudWatch alarms (A23). The engine names a table's alarms <tableName>-<name>, so they are scoped by name:
+# PutMetricAlarm, DeleteAlarms and ListTagsForResource take the alarm resource type (Service Authorization
+# Reference, Amazon CloudWatch). DescribeAlarms gets "*": its resource-level support could not be confirmed,
+# and it only reads. Tags given to PutMetricAlarm are checked as cloudwatch:TagResource on the new alarm, as on
+# most AWS services' tag-on-create (not confirmed for CloudWatch): granted on the same alarms.
+CLOUDWATCH_ANY_RESOURCE = frozenset({"cloudwatch:DescribeAlarms"})
+CLOUDWATCH_TAG_ON_CREATE = "cloudwatch:TagResource"
+# A table created with a resource-based policy: DynamoDB attaches the policy as part of CreateTable; the caller
+# is given dynamodb:PutResourcePolicy under CreateTable's own condition (whether AWS checks it separately for
+# CreateTable could not be confirmed; granting it there is harmless, A22).
+CREATE_WITH_POLICY = "dynamodb:PutResourcePolicy"
 RESOURCE_OWNER = f"aws:ResourceTag/{OWNER_TAG}"
 REQUEST_OWNER = f"aws:RequestTag/{OWNER_TAG}"
 TAG_KEYS = "aws:TagKeys"
@@ -279,6 +290,15 @@ class OperatorScope:
             return sorted({arn for t in self.tables for arn in t.arns(self.account_id, t.replica_regions)})
         return _arns([f"{self.table_prefix}*"], self.replica_regions, self.account_id)
 
+    def alarm_arns(self) -> list[str]:
+        """The CloudWatch alarms of the tables in scope: <tableName>-* in each table's home region."""
+        if self.tables:
+            named = {(t.region, f"{t.name}-*") for t in self.tables}
+        else:
+            named = {(r, f"{self.table_prefix}*") for r in self.regions}
+        account = self.account_id
+        return sorted(f"arn:{partition_of(r)}:cloudwatch:{r}:{account}:alarm:{pattern}" for r, pattern in named)
+
     def home_regions(self) -> list[str]:
         return sorted({t.region for t in self.tables}) if self.tables else list(self.regions)
 
@@ -343,7 +363,7 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     ops = set(operations) - NO_PERMISSION_NEEDED
     for op in ops:
         _check_action(op)
-    unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms", AUTOSCALING))
+    unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms", AUTOSCALING, "cloudwatch"))
     if unknown:
         raise PolicyError(f"no resource scoping is defined for {', '.join(unknown)}")
     dynamodb_ops = {op for op in ops if op.startswith("dynamodb:")}
@@ -359,7 +379,8 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
         statements.append(_statement("ReadTables", reads, tables))
     if "dynamodb:CreateTable" in table_ops:
         condition = owner_tag_in_request(scope, resource_may_exist=False)
-        statements.append(_statement("CreateTablesWithOwnerTag", ["dynamodb:CreateTable"], tables, condition))
+        create = ["dynamodb:CreateTable", *([CREATE_WITH_POLICY] if CREATE_WITH_POLICY in ops else [])]
+        statements.append(_statement("CreateTablesWithOwnerTag", create, tables, condition))
     if "dynamodb:TagResource" in table_ops:
         condition = owner_tag_in_request(scope, resource_may_exist=True)
         statements.append(_statement("WriteOwnerTag", ["dynamodb:TagResource"], tables, condition))
@@ -413,6 +434,14 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
                 {"StringLike": {"kms:ViaService": "dynamodb.*.amazonaws.com"}},
             )
         )
+    cloudwatch_ops = {op for op in ops if op.startswith("cloudwatch:")}
+    if cloudwatch_ops - CLOUDWATCH_ANY_RESOURCE:
+        alarm_ops = cloudwatch_ops - CLOUDWATCH_ANY_RESOURCE
+        if "cloudwatch:PutMetricAlarm" in alarm_ops:
+            alarm_ops |= {CLOUDWATCH_TAG_ON_CREATE}
+        statements.append(_statement("ManageTableAlarms", alarm_ops, scope.alarm_arns()))
+    if cloudwatch_ops & CLOUDWATCH_ANY_RESOURCE:
+        statements.append(_statement("ReadAlarms", cloudwatch_ops & CLOUDWATCH_ANY_RESOURCE, [ANY]))
     policy = _policy(statements)
     ungranted = ops - granted_actions(policy)
     if ungranted:

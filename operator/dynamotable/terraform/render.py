@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.terraform.hcl import Writer, boolean, identifier, key, quote, string_list
+from dynamotable.terraform.render_alarms import render_alarms
+from dynamotable.terraform.render_policy import render_policy
 from dynamotable.terraform.render_scaling import render_scaling, scaled_capacity_paths
 
 RESOURCE_TYPE = "aws_dynamodb_table"
@@ -215,6 +217,8 @@ def render_table(
     w.attr("id", quote(table_name))
     w.close()
     render_scaling(w, manifest, table_label=label, provider=provider)
+    render_policy(w, manifest, label=label, region=region, provider=provider)
+    render_alarms(w, manifest, label=label, owner=owner, provider=provider)
     return w.text()
 
 
