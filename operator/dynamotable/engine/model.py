@@ -131,6 +131,8 @@ class ObservedScalingTarget:
 
 @dataclass(frozen=True, slots=True)
 class ObservedInsights:
+    """Contributor insights of the table or a GSI that was read; a target read as DISABLED has no entry."""
+
     index: str | None  # None: the table's own
     status: str  # ENABLING, ENABLED, DISABLING, DISABLED, FAILED
     mode: str | None = None

@@ -21,7 +21,7 @@ from dynamotable.api import spec as s
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.model import ACTIVE, ObservedInsights
 from dynamotable.engine.observe_calls import call
-from dynamotable.engine.plan_insights import insights_entry, insights_wanted, normalize_insights
+from dynamotable.engine.plan_insights import DISABLED, insights_entry, insights_wanted, normalize_insights
 
 clock: Callable[[], float] = time.monotonic
 
@@ -67,12 +67,15 @@ def _targets(manifest: s.DynamoTable, table: Mapping[str, Any], previous: frozen
 def _settled(reading: _Reading, manifest: s.DynamoTable) -> bool:
     """Whether the reading shows every target as the spec wants it (nothing to change or wait for)."""
     wanted = insights_wanted(manifest)
-    for have in reading.insights:
-        want = wanted.get(have.index)
+    found = {i.index: i for i in reading.insights}
+    for index in reading.targets:
+        have = found.get(index)
+        status, mode = (have.status, have.mode) if have is not None else (DISABLED, None)
+        want = wanted.get(index)
         if want is not None and want.enabled:
-            if have.status != "ENABLED" or (want.mode is not None and have.mode != want.mode.value):
+            if status != "ENABLED" or (want.mode is not None and mode != want.mode.value):
                 return False
-        elif have.status != "DISABLED":
+        elif status != DISABLED:
             return False
     return True
 
@@ -98,7 +101,9 @@ def observe_insights(
         request: dict[str, Any] = {"TableName": manifest.table_name}
         if index is not None:
             request["IndexName"] = index
-        found.append(normalize_insights(call(client, "DescribeContributorInsights", region, request), index))
+        reading = normalize_insights(call(client, "DescribeContributorInsights", region, request), index)
+        if reading.status != DISABLED:  # DISABLED is what no entry means (as for a table just created)
+            found.append(reading)
     insights = tuple(found)
     with _lock:
         readings = _readings.setdefault(factory, _Readings())

@@ -71,7 +71,7 @@ def plan_insights(manifest: s.DynamoTable, live: ObservedTable, previous: frozen
             out.attached.add(entry)  # not read this pass, or the GSI is not ACTIVE yet [A20]: nothing to decide
             continue
         have = next((i for i in live.insights if i.index == index), None)
-        status = have.status if have is not None else DISABLED  # not read: a table or GSI just created has none
+        status = have.status if have is not None else DISABLED  # no entry: read as DISABLED, or just created
         if want is not None or status != DISABLED:
             out.attached.add(entry)
         subject = _subject(live.name, index)
