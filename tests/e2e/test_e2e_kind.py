@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 from e2e_helpers import APPS_NAMESPACE, OPERATOR_NAMESPACE, ROOT, Cluster, eventually
@@ -63,7 +64,25 @@ def test_operator_pod_runs_and_meets_the_restricted_standard(cluster: Cluster) -
     assert "violate" not in warnings, warnings
 
 
+def _create_streams(ddb: Callable[..., Any]) -> None:
+    """The Kinesis data streams the examples stream to, on the endpoint (the operator creates no streams)."""
+    for path in EXAMPLES:
+        for doc in yaml.safe_load_all(path.read_text()):
+            arn = ((doc or {}).get("spec") or {}).get("kinesisStreamingDestination", {}).get("streamArn")
+            if arn:
+                client = ddb(arn.split(":")[3])
+                kinesis = boto3.client(
+                    "kinesis",
+                    endpoint_url=client.meta.endpoint_url,
+                    region_name=arn.split(":")[3],
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                )
+                kinesis.create_stream(StreamName=arn.split("/", 1)[1], ShardCount=1)
+
+
 def test_examples_become_ready(cluster: Cluster, ddb: Callable[..., Any]) -> None:
+    _create_streams(ddb)
     expected = 0
     for path in EXAMPLES:
         cluster.kubectl("apply", "-n", APPS_NAMESPACE, "-f", str(path))

@@ -38,6 +38,10 @@ from dynamotable.terraform.iam import (
     AUTOSCALING_SLR_NAME,
     AUTOSCALING_SLR_SERVICE,
     CMK_ACTIONS,
+    INSIGHTS_SLR_NAME,
+    INSIGHTS_SLR_SERVICE,
+    KINESIS_ACCOUNT_ACTIONS,
+    KINESIS_STREAM_ACTIONS,
     REPLICA_ACTIONS,
     REPLICATION_SLR_NAME,
     REPLICATION_SLR_SERVICE,
@@ -270,7 +274,16 @@ def authorizations(
         return [Request(action, arn, context, "tag")]
     if operation == "UntagResource":
         return [Request(action, arn, tag_context(resource_tags, tag_keys=params.get("TagKeys")), "untag")]
+    if operation.endswith("ContributorInsights") and params.get("IndexName"):
+        arn = f"{arn}/index/{params['IndexName']}"  # on the table or the index (Contributor_Insights_IAM.html)
     out = [Request(action, arn, tag_context(resource_tags), operation)]
+    if operation == "UpdateContributorInsights" and params.get("ContributorInsightsAction") == "ENABLE":
+        role = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/{INSIGHTS_SLR_SERVICE}/{INSIGHTS_SLR_NAME}"
+        out.append(Request("iam:CreateServiceLinkedRole", role, {"iam:AWSServiceName": INSIGHTS_SLR_SERVICE}))
+    if operation == "EnableKinesisStreamingDestination":  # kds_iam.html
+        stream = str(params["StreamArn"])
+        out += [Request(a, stream, {}, "stream to Kinesis") for a in ("kinesis:PutRecords", "kinesis:DescribeStream")]
+        out.append(Request("kinesis:ListStreams", "*", {}, "stream to Kinesis"))
     if operation == "UpdateTable":
         out += _cmk_checks((params.get("SSESpecification") or {}).get("KMSMasterKeyId"), region, "update SSE")
         name = str(params["TableName"])
@@ -436,6 +449,21 @@ class EngineOnLocalEndpoint:
     def __exit__(self, *exc: object) -> None:
         self.endpoint.__exit__(*exc)
 
+    def create_streams(self, manifests: Iterable[DynamoTable]) -> None:
+        """The Kinesis data streams the manifests stream their changes to (a destination needs its stream)."""
+        for m in manifests:
+            if m.spec.kinesis_streaming_destination is not None:
+                arn = m.spec.kinesis_streaming_destination.stream_arn
+                kinesis = boto3.client(
+                    "kinesis",
+                    endpoint_url=self.endpoint.url,
+                    region_name=arn.split(":")[3],
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=Config(retries={"mode": "standard", "max_attempts": 1}),
+                )
+                kinesis.create_stream(StreamName=arn.split("/", 1)[1], ShardCount=1)
+
     def create_by_hand(self, name: str, tags: Mapping[str, str]) -> None:
         """A table the operator did not create (no ownership tag), as another tool would make it."""
         self.live._client("us-east-1").create_table(
@@ -467,6 +495,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
     managed_key["spec"].update(tableName="iam-managed-key", serverSideEncryption={"enabled": True}, tags={"a": "1"})
     manifests.append(DynamoTable.model_validate(managed_key))
     with EngineOnLocalEndpoint(monkeypatch) as run:
+        run.create_streams(manifests)
         for example in manifests:
             m = _drive(reconcile, _with_spec(example, deletion_protection=False), run.factory)
             if m.spec.tags:  # remove a tag: UntagResource
@@ -602,6 +631,7 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
         ("kms", "kms"),
         ("application-autoscaling", "application-autoscaling"),
         ("cloudwatch", "cloudwatch"),
+        ("kinesis", "kinesis"),
     ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
@@ -630,15 +660,22 @@ def _by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in policy["Statement"]}
 
 
+# What AWS checks besides the operations of contributor insights and Kinesis streaming destinations: the
+# insights service-linked role (Contributor_Insights_IAM.html) and the stream's actions (kds_iam.html).
+# what AWS checks besides the engine's own calls (terraform/iam.py): service-linked roles (auto scaling, contributor
+# insights), the Kinesis actions of a streaming destination, and cloudwatch:TagResource for PutMetricAlarm's tags
+SURFACE_EXTRAS = {
+    "iam:CreateServiceLinkedRole",
+    "cloudwatch:TagResource",
+    *KINESIS_STREAM_ACTIONS,
+    *KINESIS_ACCOUNT_ACTIONS,
+}
+
+
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    # the extras: Application Auto Scaling's service-linked role, created on the first registration [A19], and
-    # cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
-    assert granted_actions(policy) == set(engine_operations()) | {
-        "iam:CreateServiceLinkedRole",
-        "cloudwatch:TagResource",
-    }
+    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
@@ -767,9 +804,8 @@ def test_replicas_and_customer_keys_add_only_the_documented_extras() -> None:
     scope = OperatorScope(account_id=ACCOUNT, table_prefix="shop-", replica_regions=("us-west-2",), kms_key_arns=(key,))
     policy = operator_policy(engine_operations(), scope)
     assert_valid_iam(policy)
-    extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | {"iam:CreateServiceLinkedRole"}
-    # besides: cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
-    assert granted_actions(policy) == set(engine_operations()) | {"cloudwatch:TagResource"} | extras
+    extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) | extras
     by_sid = _by_sid(policy)
     replica_arn = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/shop-*"
     assert by_sid["ManageReplicas"]["Resource"] == [replica_arn]
@@ -939,12 +975,7 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    # the extras: Application Auto Scaling's service-linked role, created on the first registration [A19], and
-    # cloudwatch:TagResource, for the tags PutMetricAlarm gives a new alarm (terraform/iam.py)
-    assert granted_actions(policy) == set(engine_operations()) | {
-        "iam:CreateServiceLinkedRole",
-        "cloudwatch:TagResource",
-    }
+    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:

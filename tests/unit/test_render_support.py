@@ -232,6 +232,8 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "alarms": "the seed guide's two CloudWatch alarms (its monitoring section) as alarms of the table",
     "resource-policy": "a table with a resource-based policy",
     "autoscaling": "read and write auto scaling of a PROVISIONED table and its GSI",
+    "contributor-insights": "contributor insights on the table and a GSI",
+    "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
 }
 
 

@@ -12,10 +12,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+from botocore.config import Config
 from test_render_support import EXAMPLES, PROVIDER_REGION
 from test_terraform_validate import _env, _run, plugin_dir, terraform_binary
 
+from dynamotable.api.spec import DynamoTable
 from dynamotable.aws.clients import ClientFactory, Credentials
 from dynamotable.commands.engine import LOCAL_TIMING, Passes, Target
 from dynamotable.engine.reconcile import reconcile
@@ -68,6 +71,24 @@ def _only_import_artifacts(output: str) -> bool:
     return all(_IMPORT_ARTIFACTS.match(line) for line in changes)
 
 
+def _create_streams(endpoint: LocalEndpoint, manifests: list[DynamoTable]) -> None:
+    """Every Kinesis data stream the manifests stream to, on the endpoint (a destination needs its stream)."""
+    for m in manifests:
+        destination = m.spec.kinesis_streaming_destination
+        if destination is None:
+            continue
+        region, name = destination.stream_arn.split(":")[3], destination.stream_arn.split("/", 1)[1]
+        kinesis = boto3.client(
+            "kinesis",
+            endpoint_url=endpoint.url,
+            region_name=region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        )
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+
+
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
     latency = Latency(create=0.2, update=0.1, delete=0.1, gsi_create=0.2, gsi_delete=0.1, replica=0.2)
@@ -85,6 +106,7 @@ def test_rendered_terraform_of_every_applied_example_plans_no_change(endpoint: L
     checked = check(load([str(EXAMPLES)]), default_region=PROVIDER_REGION)
     assert not checked.errors
     manifests = [m for _, m in checked.manifests]
+    _create_streams(endpoint, manifests)
     factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("local", "local"))
     target = Target(factory, LOCAL_TIMING, "local")
     runs = Runner(Passes(target, reconcile), timeout=120).run([(m, m.region_or(PROVIDER_REGION)) for m in manifests])

@@ -103,6 +103,9 @@ def table_ref(manifest: DynamoTable, region: str) -> TableRef:
         stream=bool(spec.stream and spec.stream.enabled),
         indexes=bool(spec.global_secondary_indexes or spec.local_secondary_indexes),
         kms_key_arns=_kms_keys(manifest),
+        kinesis_stream_arns=(
+            (spec.kinesis_streaming_destination.stream_arn,) if spec.kinesis_streaming_destination else ()
+        ),
     )
 
 

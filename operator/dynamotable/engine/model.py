@@ -133,9 +133,12 @@ class ObservedScalingTarget:
 
 @dataclass(frozen=True, slots=True)
 class ObservedInsights:
+    """Contributor insights of the table or a GSI that was read; a target read as DISABLED has no entry."""
+
     index: str | None  # None: the table's own
     status: str  # ENABLING, ENABLED, DISABLING, DISABLED, FAILED
     mode: str | None = None
+    failure: str | None = None  # FailureException of a FAILED status: "<ExceptionName>: <ExceptionDescription>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +279,8 @@ class Step:
     def destructive_reason(self) -> str | None:
         """What the step destroys: a table, a GSI (also when it is deleted to be recreated), a replica and its
         data, or a stream (disabling one, also to change its view type, ends it: a re-enabled stream is a new
-        one with a new ARN). None for steps that create or change in place."""
+        one with a new ARN), or a Kinesis streaming destination (disabling it ends the change feed). None for
+        steps that create or change in place."""
         return destructive_reason(self.operation, self.request)
 
     @property
@@ -304,6 +308,11 @@ def destructive_reason(operation: str, request: Mapping[str, Any]) -> str | None
     """Why a call (operation + request, as sent to boto3) is destructive, or None; see Step.destructive_reason."""
     if operation == "DeleteTable":
         return f"deletes table {request.get('TableName')} and its data"
+    if operation == "DisableKinesisStreamingDestination":
+        return (
+            f"stops streaming the changes of table {request.get('TableName')} to {request.get('StreamArn')}: its "
+            "consumers stop receiving changes, and changes made until it is enabled again are never sent"
+        )
     if operation != "UpdateTable":
         return None
     for update in request.get("GlobalSecondaryIndexUpdates") or []:

@@ -32,6 +32,7 @@ from dynamotable.engine.errors import AlreadyDone, AwsCallFailed, Classified, Ra
 from dynamotable.engine.execute import execute
 from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
+from dynamotable.engine.observe_insights import reuse_readings
 from dynamotable.engine.operations import after_execution, note_progress, refusal, still_no_slot
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_delete import plan_delete
@@ -395,6 +396,7 @@ def reconcile(
         report.set(ConditionStatus.FALSE, Reason.RATE_LIMITED, waited.message, progressing=True)
         return report.outcome(_poll(timing, report), slot_region=region)
     recent = _recently_created(factory, region, name, owner, timing.create_grace)
+    reuse_readings(factory, timing.drift)  # contributor insights: at most one reading per drift interval [A20]
     try:
         live = observe(
             factory,

@@ -87,6 +87,13 @@ Switches to PAY_PER_REQUEST: 4 in a rolling | [DG-SW, A5]; LimitExceeded "Update
 Per account and region: 500 tables in a     | [DG-Q, API, A18]; LimitExceeded "...simultaneously" | limits,
   table operation, 250 indexed creates,     |   and ThrottlingException; moto counts nothing [B1] |   controlplane,
   2,500 control-plane requests/s (Rules)    |                                                     |   state
+Contributor insights (table, GSI): ENABLING/ | [API UpdateContributorInsights, DG-Q, A20]; moto    | insights
+  DISABLING for latency.insights, modes,    |   has none of these APIs [B1]                       |
+  5 requests/s per API (Rules.insights_rps) |                                                     |
+Kinesis streaming destinations: the stream  | [API EnableKinesisStreamingDestination, A21]; moto  | kinesis_
+  of moto's Kinesis in the same account and |   has none of these APIs [B1]                       |   destination
+  region; ENABLING/UPDATING/DISABLING for   |                                                     |
+  latency.kinesis; precision                |                                                     |
 Dates on the endpoint clock (LocalEndpoint  | stream labels `2026-12-01T08:35:42.690` (UTC, ms,   | timestamps,
   epoch=...): CreationDateTime, labels,     |   no zone) [API, TF streamLabelRegex]; JSON epoch   |   describe
   Last*DateTime, PITR window; ms in JSON    |   seconds with milliseconds; moto: microseconds     |

@@ -20,6 +20,8 @@ class Latency:
     gsi_create: float = 0.0
     gsi_delete: float = 0.0
     replica: float = 0.0
+    insights: float = 0.0  # contributor insights ENABLING / DISABLING [A20]
+    kinesis: float = 0.0  # a Kinesis streaming destination ENABLING / UPDATING / DISABLING [A21]
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -94,6 +96,8 @@ class Rules:
         "...simultaneously". 0 disables the cap.
     control_plane_rps: control-plane requests per second per account and region (AWS: 2,500 [A18]); more
         within one second are ThrottlingException. 0 disables the limit.
+    insights_rps: requests per second of each contributor insights API (Describe, List, Update) per account and
+        region (AWS: 5 [A20]). 0 disables the limit.
 
     Replica streams are not switchable: like AWS, the endpoint takes a replica on a table with a stream of
     any view type, or without one (and then enables NEW_AND_OLD_IMAGES) [A7]; NEW_AND_OLD_IMAGES as a
@@ -109,6 +113,7 @@ class Rules:
     table_operations: int = 500
     indexed_creates: int = 250
     control_plane_rps: float = 2500.0
+    insights_rps: float = 5.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -118,6 +123,7 @@ class Rules:
             "table_operations",
             "indexed_creates",
             "control_plane_rps",
+            "insights_rps",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"rule {name} must be >= 0, got {getattr(self, name)}")

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import messages, motobackend, policies, replicas, subresources
+from . import insights, kinesis_destination, messages, motobackend, policies, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -48,6 +48,13 @@ class ControlPlane:
             "UntagResource": lambda req, now: subresources.untag_resource(self, req, now),
             "ListTagsOfResource": lambda req, now: subresources.list_tags(self, req, now),
             "DeleteResourcePolicy": lambda req, now: policies.delete_policy(self, req, now),
+            "UpdateContributorInsights": lambda req, now: insights.update_insights(self, req, now),
+            "DescribeContributorInsights": lambda req, now: insights.describe_insights(self, req, now),
+            "ListContributorInsights": lambda req, now: insights.list_insights(self, req, now),
+            "EnableKinesisStreamingDestination": lambda req, now: kinesis_destination.enable(self, req, now),
+            "UpdateKinesisStreamingDestination": lambda req, now: kinesis_destination.update(self, req, now),
+            "DisableKinesisStreamingDestination": lambda req, now: kinesis_destination.disable(self, req, now),
+            "DescribeKinesisStreamingDestination": lambda req, now: kinesis_destination.describe(self, req, now),
         }
 
     # ---- plumbing -------------------------------------------------------------------------------------------

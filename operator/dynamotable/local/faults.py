@@ -30,6 +30,11 @@ CONTROL_PLANE = frozenset(
         "UpdateTableReplicaAutoScaling",
         "DescribeContributorInsights",
         "UpdateContributorInsights",
+        "ListContributorInsights",
+        "EnableKinesisStreamingDestination",
+        "UpdateKinesisStreamingDestination",
+        "DisableKinesisStreamingDestination",
+        "DescribeKinesisStreamingDestination",
     }
 )
 

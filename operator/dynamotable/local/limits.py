@@ -38,10 +38,13 @@ class RequestRate:
     """[A18] Control-plane requests per account and region: at most `control_plane_rps` in any second
     (a token bucket holding one second's worth), on the endpoint's clock."""
 
-    tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # place -> (tokens, at)
+    tokens: dict[tuple[str, ...], tuple[float, float]] = field(default_factory=dict)  # place -> (tokens, at)
 
-    def allow(self, place: tuple[str, str], now: float, rules: Rules) -> bool:
-        rate = rules.control_plane_rps
+    def allow(self, place: tuple[str, ...], now: float, rules: Rules) -> bool:
+        return self.take(place, now, rules.control_plane_rps)
+
+    def take(self, place: tuple[str, ...], now: float, rate: float) -> bool:
+        """One request at `place` at `now`, at most `rate` a second (0: no limit)."""
         if not rate:
             return True
         tokens, at = self.tokens.get(place, (rate, now))

@@ -39,6 +39,39 @@ class IndexJob:
 
 
 @dataclass
+class Insights:
+    """[A20] Contributor insights of a table or GSI: `enabled` is where it goes; ENABLING/DISABLING until `until`."""
+
+    enabled: bool
+    mode: str
+    until: float
+    changed: float  # wall clock of the request that started the transition
+    latency: float = 0.0  # how long the transition lasts (LastUpdateDateTime = changed + latency once over)
+
+    def status(self, now: float) -> str:
+        if now < self.until:
+            return "ENABLING" if self.enabled else "DISABLING"
+        return "ENABLED" if self.enabled else "DISABLED"
+
+
+@dataclass
+class Destination:
+    """[A21] A Kinesis streaming destination: `active` is where it goes; `moving` (ENABLING, UPDATING,
+    DISABLING) until `until`."""
+
+    stream_arn: str
+    precision: str
+    active: bool
+    moving: str
+    until: float
+
+    def status(self, now: float) -> str:
+        if now < self.until:
+            return self.moving
+        return "ACTIVE" if self.active else "DISABLED"
+
+
+@dataclass
 class TableState:
     table: Any  # the moto Table this record describes
     table_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -58,6 +91,10 @@ class TableState:
     decreases: DecreaseBudget = field(default_factory=DecreaseBudget)  # the table's capacity decreases [A5]
     index_decreases: dict[str, DecreaseBudget] = field(default_factory=dict)  # each GSI's, separately [DG-Q]
     on_demand_switches: OnDemandSwitches = field(default_factory=OnDemandSwitches)  # to PAY_PER_REQUEST [A5]
+    # [A20] contributor insights of the table (key None) and of its GSIs; [A21] Kinesis destinations by stream ARN.
+    # Both settle by time when read (no queue entry): they never make the table busy.
+    insights: dict[str | None, Insights] = field(default_factory=dict)
+    destinations: dict[str, Destination] = field(default_factory=dict)
 
     queued: float | None = field(default=None, compare=False)  # the earliest due time it has in Registry.pending
 

@@ -71,6 +71,18 @@ CMK_ACTIONS = (
     "kms:GenerateDataKey*",
     "kms:ReEncrypt*",
 )
+# The first contributor insights of an account makes DynamoDB create this service-linked role on the caller's
+# behalf; UpdateContributorInsights (and DescribeContributorInsights) are authorized on the table or the index
+# (AWS: "Using IAM with CloudWatch contributor insights for DynamoDB",
+# docs.aws.amazon.com/amazondynamodb/latest/developerguide/Contributor_Insights_IAM.html).
+INSIGHTS_SLR_SERVICE = "contributorinsights.dynamodb.amazonaws.com"
+INSIGHTS_SLR_NAME = "AWSServiceRoleForDynamoDBCloudWatchContributorInsights"
+# Kinesis Data Streams for DynamoDB: enabling a destination also needs kinesis:ListStreams, kinesis:PutRecords
+# and kinesis:DescribeStream, describing one kinesis:DescribeStreamSummary and kinesis:DescribeStream (AWS:
+# "Using IAM policies for Amazon Kinesis Data Streams and Amazon DynamoDB",
+# docs.aws.amazon.com/amazondynamodb/latest/developerguide/kds_iam.html). ListStreams names no stream.
+KINESIS_STREAM_ACTIONS = ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:PutRecords")
+KINESIS_ACCOUNT_ACTIONS = ("kinesis:ListStreams",)
 # The engine's DescribeKey only resolves the AWS managed key's alias (to tell it from a customer key).
 AWS_MANAGED_KEY_ALIAS = "alias/aws/dynamodb"
 
@@ -166,6 +178,15 @@ KMS_KEY_ARN = Rule(
 )
 
 
+KINESIS_STREAM_ARN = Rule(
+    re.compile(
+        rf"arn:aws(?:-[a-z]+)*:kinesis:{s.REGION_PATTERN}:[0-9]{{12}}:stream/[A-Za-z0-9_.\-]{{1,128}}", re.ASCII
+    ),
+    "a Kinesis data stream ARN",
+    "give the stream's ARN, arn:aws:kinesis:<region>:<account>:stream/<name> (no wildcards)",
+)
+
+
 class PolicyError(ValueError):
     """The inputs cannot make a valid least-privilege policy; the message says what to change."""
 
@@ -207,9 +228,12 @@ class TableRef:
     stream: bool = False
     indexes: bool = False
     kms_key_arns: tuple[str, ...] = ()  # customer managed keys of the table and its replicas
+    kinesis_stream_arns: tuple[str, ...] = ()  # the Kinesis data streams it streams its changes to
 
     def __post_init__(self) -> None:
         _require(TABLE_NAME, self.name, "table name")
+        for arn in self.kinesis_stream_arns:
+            _require(KINESIS_STREAM_ARN, arn, f"Kinesis stream of table {self.name}:")
         for region in self.regions:
             _require(REGION, region, f"region of table {self.name}:")
 
@@ -309,6 +333,14 @@ class OperatorScope:
 
     def keys(self) -> list[str]:
         return sorted({k for t in self.tables for k in t.kms_key_arns} | set(self.kms_key_arns))
+
+    def stream_arns(self) -> list[str]:
+        """The Kinesis data streams tables may stream to: those of `tables`, else any in the home regions."""
+        if self.tables:
+            return sorted({arn for t in self.tables for arn in t.kinesis_stream_arns})
+        return sorted(
+            f"arn:{partition_of(r)}:kinesis:{r}:{self.account_id}:stream/*" for r in dict.fromkeys(self.regions)
+        )
 
     def owner_pattern(self) -> str | None:
         """The ownership tag values this operator writes, as an IAM StringLike pattern (None: any value)."""
@@ -416,6 +448,29 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
                 {"StringEquals": {"iam:AWSServiceName": AUTOSCALING_SLR_SERVICE}},
             )
         )
+    indexes = [f"{a}/index/*" for a in tables]
+    if "dynamodb:DescribeContributorInsights" in table_ops:
+        statements.append(_statement("ReadIndexInsights", ["dynamodb:DescribeContributorInsights"], indexes))
+    if "dynamodb:UpdateContributorInsights" in table_ops:
+        statements.append(
+            _statement(
+                "ChangeIndexInsightsOfOwnedTables", ["dynamodb:UpdateContributorInsights"], indexes, owned_table(scope)
+            )
+        )
+    if "dynamodb:UpdateContributorInsights" in table_ops:
+        role = f"role/aws-service-role/{INSIGHTS_SLR_SERVICE}/{INSIGHTS_SLR_NAME}"
+        statements.append(
+            _statement(
+                "CreateContributorInsightsServiceLinkedRole",
+                ["iam:CreateServiceLinkedRole"],
+                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.home_regions()},
+                {"StringEquals": {"iam:AWSServiceName": INSIGHTS_SLR_SERVICE}},
+            )
+        )
+    streams = scope.stream_arns()
+    if streams and "dynamodb:EnableKinesisStreamingDestination" in table_ops:
+        statements.append(_statement("StreamChangesToKinesis", KINESIS_STREAM_ACTIONS, streams))
+        statements.append(_statement("ListKinesisStreams", KINESIS_ACCOUNT_ACTIONS, [ANY]))
     if "kms:DescribeKey" in ops:
         statements.append(
             _statement(

@@ -18,6 +18,8 @@ from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.terraform.hcl import Writer, boolean, identifier, key, quote, string_list
 from dynamotable.terraform.render_alarms import render_alarms
+from dynamotable.terraform.render_insights import insights_need_provider_v6, render_insights
+from dynamotable.terraform.render_kinesis import render_kinesis
 from dynamotable.terraform.render_policy import render_policy
 from dynamotable.terraform.render_scaling import render_scaling, scaled_capacity_paths
 
@@ -74,11 +76,13 @@ def default_label(manifest: s.DynamoTable) -> str:
 
 def needs_provider_v6(manifest: s.DynamoTable) -> bool:
     """Whether the rendered resource uses something the 5.x AWS provider lacks: warm_throughput (table or
-    GSI, also as an ignore_changes entry) or replica deletion_protection_enabled."""
+    GSI, also as an ignore_changes entry), replica deletion_protection_enabled or a contributor insights mode."""
     spec = manifest.spec
     if spec.warm_throughput is not None or "warmThroughput" in spec.ignore_changes:
         return True
     if any(g.warm_throughput is not None for g in spec.global_secondary_indexes):
+        return True
+    if insights_need_provider_v6(manifest):
         return True
     return any(r.deletion_protection is not None for r in spec.replicas or ())
 
@@ -219,6 +223,8 @@ def render_table(
     render_scaling(w, manifest, table_label=label, provider=provider)
     render_policy(w, manifest, label=label, region=region, provider=provider)
     render_alarms(w, manifest, label=label, owner=owner, provider=provider)
+    render_insights(w, manifest, label, address, provider)
+    render_kinesis(w, manifest, label, address, provider)
     return w.text()
 
 
@@ -352,7 +358,7 @@ def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str)
     w.blank()
     w.open("required_providers")
     if v6:
-        w.comment("AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled.")
+        w.comment("AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode.")
     w.open("aws =")
     w.attr("source", quote(PROVIDER_SOURCE))
     w.attr("version", quote(PROVIDER_VERSION_V6 if v6 else PROVIDER_VERSION))
