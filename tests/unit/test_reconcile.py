@@ -390,3 +390,13 @@ def test_creating_table_whose_tags_are_not_listed_yet_is_waited_on(factory: Clie
     out = reconcile(manifest(), factory, region=REGION, timing=FAST)  # created by "someone", not this factory
     assert ready(out) == ("False", "Creating")
     assert out.requeue_after == FAST.poll
+
+
+def test_every_call_the_observers_make_is_a_read() -> None:
+    """The read-only passes (`plan`, apply's verification) refuse mutating calls: each operation the observe modules
+    make must count as a read (GetResourcePolicy once did not, and `plan` of a table with a policy failed)."""
+    from dynamotable.commands.engine_operations import scan
+
+    observed = {f.action.split(":", 1)[1] for f in scan() if f.module.startswith("dynamotable.engine.observe")}
+    assert {"DescribeTable", "GetResourcePolicy", "DescribeAlarms", "DescribeScalableTargets"} <= observed
+    assert [op for op in sorted(observed) if is_mutating(op)] == []

@@ -251,8 +251,9 @@ def fingerprint(observed: ObservedTable | None) -> str:
 
 
 def is_mutating(operation: str) -> bool:
-    """Whether an AWS operation changes something (every read the engine makes is a Describe or a List)."""
-    return not operation.startswith(("Describe", "List"))
+    """Whether an AWS operation changes something (every read the engine makes is a Describe, a List or a Get:
+    GetResourcePolicy)."""
+    return not operation.startswith(("Describe", "List", "Get"))
 
 
 @dataclass(frozen=True)
