@@ -4,73 +4,42 @@ DescribeScalingPolicies. Capacity auto scaling moved within min..max is neither 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from surface_support import Passes, aws_client, endpoint_without_aws_env, fresh_endpoint
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.aws.clients import ClientFactory
-from dynamotable.engine.model import Step
-from dynamotable.engine.reconcile import Outcome, Timing, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing
 from dynamotable.local import Faults, Latency, LocalEndpoint
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
 TIMING = Timing.fast()
 LATENCY = Latency(create=0.1, update=0.05, delete=0.05, gsi_create=0.1, gsi_delete=0.05, replica=0.1)
 FAULTS = Faults(
     throttle=0.1, server_error=0.02, drop_connection=0.01, resource_in_use=0.03, limit_exceeded=0.02, seed=11
 )
-CONVERGE_LIMIT = 20.0
-TEST_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
 READ = {"minCapacity": 5, "maxCapacity": 100, "targetUtilization": 70}
 WRITE = {"minCapacity": 2, "maxCapacity": 20, "targetUtilization": 50, "scaleInCooldown": 60}
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
-    mp = pytest.MonkeyPatch()
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        mp.delenv(var, raising=False)
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with LocalEndpoint(latency=LATENCY) as ep:
+    with endpoint_without_aws_env(LATENCY) as ep:
         yield ep
-    mp.undo()
 
 
 def client(endpoint: LocalEndpoint, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint.url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=TEST_CONFIG,
-    )
+    return aws_client(endpoint, service)
 
 
 @dataclass
-class Run:
-    endpoint: LocalEndpoint
-    factory: ClientFactory
+class Run(Passes):
     faults: Faults = field(default_factory=Faults)
-    executed: list[Step] = field(default_factory=list)
-    status: dict[str, Any] | None = None
 
     def pass_once(self, m: DynamoTable) -> Outcome:
-        if self.status is not None:
-            m = m.model_copy(update={"status": self.status})
-        out = reconcile(m, self.factory, region=REGION, owner=OWNER, timing=TIMING)
-        self.status = out.status.model_dump(by_alias=True, exclude_none=True)
-        if out.executed is not None:
-            self.executed.append(out.executed)
-        return out
+        return self.once(lambda status: m if status is None else m.model_copy(update={"status": status}), TIMING)
 
     def clean_pass(self, m: DynamoTable) -> Outcome:
         """One pass without injected faults (a faulted pass may stop before it plans, and the next one then
@@ -82,29 +51,14 @@ class Run:
             self.endpoint.set_faults(self.faults)
 
     def converge(self, m: DynamoTable) -> Outcome:
-        deadline = time.monotonic() + CONVERGE_LIMIT
-        while True:
-            out = self.pass_once(m)
-            if out.done:
-                return out
-            assert out.requeue_after is not None, f"stopped: {out.status.conditions}"
-            assert time.monotonic() < deadline, f"not converged: {out.status.conditions}"
-            time.sleep(min(out.requeue_after, 0.05))
-
-    @property
-    def attached(self) -> list[str]:
-        return list((self.status or {}).get("attached") or [])
+        return self.until_done(lambda status: m if status is None else m.model_copy(update={"status": status}), TIMING)
 
 
 @pytest.fixture(params=["clean", "faults"])
 def run(request: pytest.FixtureRequest, endpoint: LocalEndpoint) -> Iterator[Run]:
-    endpoint.set_faults(Faults())
-    endpoint.reset()
-    endpoint.clear_requests()
     faults = FAULTS if request.param == "faults" else Faults()
-    endpoint.set_faults(faults)
-    yield Run(endpoint, ClientFactory(endpoint_url=endpoint.url, max_attempts=0), faults)
-    endpoint.set_faults(Faults())
+    with fresh_endpoint(endpoint, faults) as factory:
+        yield Run(endpoint, factory, faults=faults)
 
 
 def manifest(
@@ -335,12 +289,5 @@ def test_a19_replicas_of_a_provisioned_table_get_write_scaling_first_a13(run: Ru
     replica_at = operations.index(("UpdateTable", True))
     before = {s.request.get("ScalableDimension") for s in run.executed[:replica_at]}
     assert {T_WRITE[1], G_WRITE[1]} <= before
-    west = boto3.client(
-        "dynamodb",
-        endpoint_url=run.endpoint.url,
-        region_name="us-west-2",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=TEST_CONFIG,
-    )
+    west = aws_client(run.endpoint, "dynamodb", "us-west-2")
     assert west.describe_table(TableName="orders")["Table"]["TableStatus"] == "ACTIVE"
