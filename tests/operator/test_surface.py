@@ -119,3 +119,25 @@ async def test_a19_capacity_moved_within_min_max_is_not_drift(harness: Harness) 
     assert (throughput["ReadCapacityUnits"], throughput["WriteCapacityUnits"]) == (40, 7)
     assert h.status("scaled").get("drift", []) == []
     assert h.ready("scaled")
+
+
+async def test_a19_a23_deleting_the_resource_removes_the_surface_with_the_table(harness: Harness) -> None:
+    """deletionPolicy Delete: the finalizer's passes deregister the targets and delete the alarm, then the table;
+    with Retain they stay with the table (only the ownership tag goes)."""
+    h = harness
+    await h.start()
+    gone, kept = f"{h.namespace}-gone", f"{h.namespace}-kept"
+    await h.create("gone", spec(gone, deletionPolicy="Delete"))
+    await h.create("kept", spec(kept, deletionPolicy="Retain"))
+    await eventually(lambda: h.ready("gone") and h.ready("kept"), timeout=15)
+    assert targets(h, gone) == TARGETS and targets(h, kept) == TARGETS
+
+    await h.delete("gone")
+    await h.delete("kept")
+    await eventually(lambda: not h.exists("gone") and not h.exists("kept"), timeout=15)
+    assert h.describe(gone) is None
+    assert targets(h, gone) == []
+    assert alarms(h, gone) == []
+    assert h.describe(kept) is not None
+    assert targets(h, kept) == TARGETS
+    assert alarms(h, kept) == [f"{kept}-read-throttles"]
