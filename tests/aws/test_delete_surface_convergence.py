@@ -199,3 +199,27 @@ def created(run: Run) -> None:
         Dimensions=[{"Name": "TableName", "Value": "orders"}],
     )
     assert run.alarms() == ["orders-read-throttles", "orders-someone"]
+
+
+def test_a19_a23_a_table_deleted_behind_the_operator_still_has_its_targets_and_alarms_removed(run: Run) -> None:
+    """Targets and alarms outlive a table someone else deleted: the deletion finds them by status.attached."""
+    m = manifest()
+    assert run.converge(m).done
+    with run.unfaulted():
+        created(run)
+        run.boto("dynamodb").delete_table(TableName="orders")
+        deadline = time.monotonic() + CONVERGE_LIMIT
+        while "orders" in run.tables():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    run.executed.clear()
+    assert run.delete(m).done
+    removals = ["DeleteAlarms", "DeregisterScalableTarget", "DeregisterScalableTarget"]
+    if run.faults == Faults():
+        assert sorted(s.operation for s in run.executed) == removals
+    else:
+        assert {s.operation for s in run.executed} <= set(removals)
+    with run.unfaulted():
+        assert run.targets() == []
+        assert run.policies() == []
+        assert run.alarms() == ["orders-someone"]

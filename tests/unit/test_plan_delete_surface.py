@@ -11,7 +11,7 @@ from typing import Any
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
 from dynamotable.engine.model import AUTOSCALING, CLOUDWATCH, ObservedAlarm, ObservedScalingTarget, ObservedTable
 from dynamotable.engine.plan_alarms import desired
-from dynamotable.engine.plan_delete import plan_delete
+from dynamotable.engine.plan_delete import plan_delete, plan_delete_leftovers, removes_leftovers
 
 REGION = "us-east-1"
 OWNER = "shop/orders"
@@ -161,3 +161,24 @@ def test_a12_a19_a23_deletion_protection_blocks_the_removals_too() -> None:
         p = plan_delete(m, observed, region=REGION, owner=OWNER)
         assert p.steps == []
         assert [b.field for b in p.blocked] == ["deletionProtection"] and p.blocked[0].stops_all
+
+
+def test_a19_a23_a_table_someone_else_deleted_still_has_its_recorded_leftovers_removed() -> None:
+    observed = live()
+    surface = {
+        "scaling": observed.scaling,
+        "alarms": (*(observed.alarms or ()), our_alarm(name="orders-x", owner=None)),
+    }
+    p = plan_delete_leftovers(manifest(), surface, region=REGION, owner=OWNER)
+    assert [(s.service, s.operation, dict(s.request)) for s in p.steps] == [
+        deregister(READ_KEY),
+        deregister(WRITE_KEY),
+        (CLOUDWATCH, "DeleteAlarms", {"AlarmNames": ["orders-read-throttles"]}),
+    ]
+    done = plan_delete_leftovers(manifest(), {"scaling": (), "alarms": ()}, region=REGION, owner=OWNER)
+    assert done.steps == [] and done.kept == "table orders does not exist"
+    # looked for only with deletionPolicy Delete, managementPolicy Apply and something recorded
+    assert removes_leftovers(manifest())
+    assert not removes_leftovers(manifest("Retain"))
+    assert not removes_leftovers(manifest(managementPolicy="Plan"))
+    assert not removes_leftovers(manifest(attached=[]))
