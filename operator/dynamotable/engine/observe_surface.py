@@ -27,3 +27,13 @@ def observe_surface(
     for observer in OBSERVERS:
         fields.update(observer(factory, manifest, table, region, previous))
     return fields
+
+
+def observe_leftovers(factory: ClientFactory, manifest: s.DynamoTable, region: str) -> dict[str, Any]:
+    """ObservedTable fields of the parts outside DynamoDB (auto scaling, alarms) of a table that is gone: they
+    outlive it (A19, A23), so a deletion still finds what status.attached records. No DynamoDB call."""
+    previous = previous_attached(manifest)
+    fields: dict[str, Any] = {}
+    for observer in (observe_scaling, observe_alarms):
+        fields.update(observer(factory, manifest, {"TableName": manifest.table_name}, region, previous))
+    return fields

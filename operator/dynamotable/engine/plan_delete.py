@@ -10,18 +10,23 @@ The rules (each has a case in tests/unit/test_plan_rules.py):
   global table must not be left half deleted, and one replica action per UpdateTable is all AWS accepts;
 - the auto scaling targets and alarms this resource put in place (status.attached) are removed right before the
   table, which they would outlive (A19, A23); what DynamoDB keeps with the table goes with it;
-- a table that is gone, or already DELETING, needs nothing more.
+- a table that is gone, or already DELETING, needs nothing more of DynamoDB; with deletionPolicy Delete, the
+  auto scaling targets and alarms status.attached records that outlived it (deleted by someone else) are
+  still removed (plan_delete_leftovers).
 Who owns the table is decided before this (reconcile.delete): the plan is only made for a table that is ours.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
 
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.engine.model import ACTIVE, Blocked, ObservedTable, Plan, Step
 from dynamotable.engine.plan import TRANSITIONING
-from dynamotable.engine.surface import removals_before_delete
+from dynamotable.engine.surface import previous_attached, removals_before_delete
 
 
 def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, region: str, owner: str) -> Plan:
@@ -95,3 +100,35 @@ def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, regi
     steps += removals_before_delete(manifest, observed)
     steps.append(Step("DeleteTable", region, {"TableName": name}, f"delete table {name} in {region}"))
     return Plan(steps=steps)
+
+
+def removes_leftovers(manifest: s.DynamoTable) -> bool:
+    """Whether a deletion that finds the table gone still looks for what status.attached records outside DynamoDB."""
+    spec = manifest.spec
+    return (
+        spec.management_policy != s.ManagementPolicy.PLAN
+        and spec.deletion_policy == s.DeletionPolicy.DELETE
+        and bool(previous_attached(manifest))
+    )
+
+
+def plan_delete_leftovers(manifest: s.DynamoTable, surface: dict[str, Any], *, region: str, owner: str) -> Plan:
+    """The table is gone: remove the auto scaling targets and alarms of this resource that outlived it
+    (`surface`: observe_leftovers' fields), one step each, then nothing more."""
+    name = manifest.table_name
+    gone = ObservedTable(
+        name=name,
+        region=region,
+        arn="",
+        status="DELETED",
+        hash_key=manifest.spec.hash_key,
+        range_key=None,
+        attribute_types={},
+        billing_mode=manifest.spec.billing_mode.value,
+        tags={OWNER_TAG: owner},
+        **surface,
+    )
+    steps = removals_before_delete(manifest, gone)
+    if not steps:
+        return Plan(kept=f"table {name} does not exist")
+    return Plan(steps=[replace(s, description=f"{s.description} (table {name} is gone)") for s in steps])

@@ -33,9 +33,10 @@ from dynamotable.engine.execute import execute
 from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
 from dynamotable.engine.observe_insights import reuse_readings
+from dynamotable.engine.observe_surface import observe_leftovers
 from dynamotable.engine.operations import after_execution, note_progress, refusal, still_no_slot
 from dynamotable.engine.plan import plan
-from dynamotable.engine.plan_delete import plan_delete
+from dynamotable.engine.plan_delete import plan_delete, plan_delete_leftovers, removes_leftovers
 
 Now = Callable[[], datetime]
 
@@ -706,6 +707,14 @@ def _delete_pass(
     if live is None or live.status == "DELETING":  # gone, or its tags are not readable any more: no owner check
         if live is None:
             report.fields.update(table_status=None, stream_arn=None, replicas=[], plan=[])
+            if removes_leftovers(manifest):
+                # what status.attached records outside DynamoDB outlives a table someone else deleted [A19, A23]
+                try:
+                    surface = observe_leftovers(factory, manifest, region)
+                except AwsCallFailed as exc:
+                    return _error_outcome(report, exc, timing)
+                leftovers = plan_delete_leftovers(manifest, surface, region=region, owner=owner)
+                return _follow_delete_plan(report, factory, leftovers, timing)
         return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
     live_owner = live.tags.get(OWNER_TAG)
     # A lost ownership tag does not orphan a table this resource recorded (same ARN and TableId).
