@@ -5,28 +5,22 @@ DescribeAlarms). The status (status.attached) is carried from pass to pass as th
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from surface_support import OWNER, Passes, aws_client, endpoint_without_aws_env, fresh_endpoint
 
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import OWNER_TAG
-from dynamotable.aws.clients import ClientFactory
-from dynamotable.engine.reconcile import Outcome, Timing, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing
 from dynamotable.local import Faults, Latency, LocalEndpoint
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
 TIMING = Timing.fast()
 LATENCY = Latency(create=0.1, update=0.05, delete=0.05, gsi_create=0.1, gsi_delete=0.05, replica=0.1)
 # faults on the DynamoDB calls (the endpoint injects none into other services)
 FAULTS = Faults(throttle=0.1, server_error=0.03, drop_connection=0.01, seed=11)
-CONVERGE_LIMIT = 20.0
 ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 READER = "arn:aws:iam::123456789012:role/reader"
 POLICY = {
@@ -56,40 +50,17 @@ WRITE = {**READ, "name": "write-throttles", "metric": "WriteThrottleEvents"}
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
-    mp = pytest.MonkeyPatch()
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        mp.delenv(var, raising=False)
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with LocalEndpoint(latency=LATENCY) as ep:
+    with endpoint_without_aws_env(LATENCY) as ep:
         yield ep
-    mp.undo()
 
 
 @dataclass
-class Run:
-    endpoint: LocalEndpoint
-    factory: ClientFactory
-    status: dict[str, Any]
-
+class Run(Passes):
     def converge(self, spec: dict[str, Any]) -> Outcome:
-        deadline = time.monotonic() + CONVERGE_LIMIT
-        while True:
-            out = reconcile(manifest(spec, self.status), self.factory, region=REGION, owner=OWNER, timing=TIMING)
-            self.status = out.status.model_dump(by_alias=True, exclude_none=True)
-            if out.done:
-                return out
-            assert out.requeue_after is not None, f"stopped: {out.status.conditions}"
-            assert time.monotonic() < deadline, f"not converged: {out.status.conditions}"
-            time.sleep(min(out.requeue_after, 0.05))
+        return self.until_done(lambda status: manifest(spec, status or {}), TIMING)
 
     def boto(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint.url,
-            region_name=REGION,
-            config=Config(retries={"mode": "standard", "max_attempts": 1}),
-        )
+        return aws_client(self.endpoint, service)
 
     def policy(self) -> dict[str, Any] | None:
         try:
@@ -126,13 +97,8 @@ def manifest(spec: dict[str, Any], status: dict[str, Any]) -> DynamoTable:
 
 @pytest.fixture(params=["clean", "faults"])
 def run(request: pytest.FixtureRequest, endpoint: LocalEndpoint) -> Iterator[Run]:
-    endpoint.set_faults(Faults())
-    endpoint.reset()
-    endpoint.clear_requests()
-    if request.param == "faults":
-        endpoint.set_faults(FAULTS)
-    yield Run(endpoint, ClientFactory(endpoint_url=endpoint.url, max_attempts=0), {})
-    endpoint.set_faults(Faults())
+    with fresh_endpoint(endpoint, FAULTS if request.param == "faults" else Faults()) as factory:
+        yield Run(endpoint, factory, {})
 
 
 def test_a22_policy_created_with_the_table_changed_drifted_and_removed(run: Run) -> None:

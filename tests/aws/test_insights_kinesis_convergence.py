@@ -4,73 +4,42 @@ AWS side is checked with boto3 (describe_contributor_insights, describe_kinesis_
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from surface_support import Passes, aws_client, endpoint_without_aws_env, fresh_endpoint
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import observe_insights
-from dynamotable.engine.reconcile import Outcome, Timing, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing
 from dynamotable.local import Faults, Latency, LocalEndpoint, Rules
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
 TIMING = replace(Timing.fast(), drift=0.0)  # no reading is reused: drift made out of band shows at once
 LATENCY = Latency(create=0.05, update=0.05, gsi_create=0.05, insights=0.05, kinesis=0.05)
 FAULTS = Faults(throttle=0.1, server_error=0.03, drop_connection=0.02, seed=11)
-CONVERGE_LIMIT = 20.0
-CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
-    mp = pytest.MonkeyPatch()
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        mp.delenv(var, raising=False)
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     # Timing.fast() polls every 20 ms, 250 times the default's 5 s: at AWS's 5 DescribeContributorInsights a
     # second [A20] (tested in test_local_insights_kinesis.py) the second read of a pass would always be throttled.
-    with LocalEndpoint(latency=LATENCY, rules=Rules(insights_rps=0)) as ep:
+    with endpoint_without_aws_env(LATENCY, Rules(insights_rps=0)) as ep:
         yield ep
-    mp.undo()
 
 
 def _client(endpoint: LocalEndpoint, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint.url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=CONFIG,
-    )
+    return aws_client(endpoint, service)
 
 
 @dataclass
-class Run:
-    endpoint: LocalEndpoint
-    factory: ClientFactory
-    faults: bool
-    status: dict[str, Any] | None = None
+class Run(Passes):
+    faults: bool = False
 
     def converge(self, spec: dict[str, Any], timing: Timing = TIMING) -> Outcome:
         """Passes until Synced, each on the status the last one wrote (as the operator does)."""
-        deadline = time.monotonic() + CONVERGE_LIMIT
-        while True:
-            out = reconcile(manifest(spec, self.status), self.factory, region=REGION, owner=OWNER, timing=timing)
-            self.status = out.status.model_dump(by_alias=True, mode="json", exclude_none=True)
-            if out.done:
-                return out
-            assert out.requeue_after is not None, f"stopped: {out.status.conditions}"
-            assert time.monotonic() < deadline, f"not converged: {out.status.conditions}"
-            time.sleep(min(out.requeue_after, 0.05))
+        return self.until_done(lambda status: manifest(spec, status), timing)
 
     def ddb(self) -> Any:
         return _client(self.endpoint, "dynamodb")
@@ -109,14 +78,9 @@ def manifest(spec: dict[str, Any], status: dict[str, Any] | None) -> DynamoTable
 
 @pytest.fixture(params=["clean", "faults"])
 def run(request: pytest.FixtureRequest, endpoint: LocalEndpoint) -> Iterator[Run]:
-    endpoint.set_faults(Faults())
-    endpoint.reset()
-    endpoint.clear_requests()
     faults = request.param == "faults"
-    if faults:
-        endpoint.set_faults(FAULTS)
-    yield Run(endpoint, ClientFactory(endpoint_url=endpoint.url, max_attempts=0), faults)
-    endpoint.set_faults(Faults())
+    with fresh_endpoint(endpoint, FAULTS if faults else Faults()) as factory:
+        yield Run(endpoint, factory, faults=faults)
 
 
 def _stream(endpoint: LocalEndpoint, name: str) -> str:
