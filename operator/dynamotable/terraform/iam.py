@@ -245,6 +245,18 @@ class TableRef:
         return _arns([self.name], self.regions if regions is None else regions, account_id)
 
 
+def _service_linked_role(sid: str, service: str, name: str, account: str, regions: Iterable[str]) -> dict[str, Any]:
+    """iam:CreateServiceLinkedRole for one AWS service's role, which the service creates on the caller's behalf the
+    first time the caller uses it (in each partition of `regions`)."""
+    role = f"role/aws-service-role/{service}/{name}"
+    return _statement(
+        sid,
+        ["iam:CreateServiceLinkedRole"],
+        {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in regions},
+        {"StringEquals": {"iam:AWSServiceName": service}},
+    )
+
+
 def _statement(
     sid: str, actions: Iterable[str], resources: Iterable[str], condition: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -426,26 +438,26 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
         replica_writes = changes & REPLICA_REGION_WRITES
         if replica_writes:
             statements.append(_statement("ChangeReplicaSettings", replica_writes, replica_arns, untagged_replica()))
-        role = f"role/aws-service-role/{REPLICATION_SLR_SERVICE}/{REPLICATION_SLR_NAME}"
         statements.append(
-            _statement(
+            _service_linked_role(
                 "CreateReplicationServiceLinkedRole",
-                ["iam:CreateServiceLinkedRole"],
-                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.all_regions()},
-                {"StringEquals": {"iam:AWSServiceName": REPLICATION_SLR_SERVICE}},
+                REPLICATION_SLR_SERVICE,
+                REPLICATION_SLR_NAME,
+                account,
+                scope.all_regions(),
             )
         )
     autoscaling_ops = {op for op in ops if op.startswith(f"{AUTOSCALING}:")}
     if autoscaling_ops:
         statements.append(_statement("ManageAutoScaling", autoscaling_ops, [ANY]))
     if f"{AUTOSCALING}:RegisterScalableTarget" in ops:
-        role = f"role/aws-service-role/{AUTOSCALING_SLR_SERVICE}/{AUTOSCALING_SLR_NAME}"
         statements.append(
-            _statement(
+            _service_linked_role(
                 "CreateAutoScalingServiceLinkedRole",
-                ["iam:CreateServiceLinkedRole"],
-                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.all_regions()},
-                {"StringEquals": {"iam:AWSServiceName": AUTOSCALING_SLR_SERVICE}},
+                AUTOSCALING_SLR_SERVICE,
+                AUTOSCALING_SLR_NAME,
+                account,
+                scope.all_regions(),
             )
         )
     indexes = [f"{a}/index/*" for a in tables]
@@ -458,13 +470,13 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
             )
         )
     if "dynamodb:UpdateContributorInsights" in table_ops:
-        role = f"role/aws-service-role/{INSIGHTS_SLR_SERVICE}/{INSIGHTS_SLR_NAME}"
         statements.append(
-            _statement(
+            _service_linked_role(
                 "CreateContributorInsightsServiceLinkedRole",
-                ["iam:CreateServiceLinkedRole"],
-                {f"arn:{partition_of(r)}:iam::{account}:{role}" for r in scope.home_regions()},
-                {"StringEquals": {"iam:AWSServiceName": INSIGHTS_SLR_SERVICE}},
+                INSIGHTS_SLR_SERVICE,
+                INSIGHTS_SLR_NAME,
+                account,
+                scope.home_regions(),
             )
         )
     streams = scope.stream_arns()
