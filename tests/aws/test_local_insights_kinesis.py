@@ -192,6 +192,25 @@ def test_a21_destination_needs_an_existing_stream_of_the_region(
     ]
 
 
+def test_the_sandbox_rule_makes_a_missing_stream_of_the_table_s_region(
+    local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_table: Callable[..., Any]
+) -> None:
+    """Rules.make_missing_streams (what `apply --local` runs with) makes a missing stream of the table's account and
+    region; a stream of another region is still refused, and AWS's rule holds by default (test above)."""
+    local_fresh.set_rules(Rules(make_missing_streams=True))
+    local_table("orders")
+    ddb = local_ddb()
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/made-here"
+    ddb.enable_kinesis_streaming_destination(TableName="orders", StreamArn=arn)
+    summary = _kinesis(local_fresh).describe_stream_summary(StreamName="made-here")["StreamDescriptionSummary"]
+    assert summary["StreamARN"] == arn and summary["StreamStatus"] == "ACTIVE"
+    with pytest.raises(ClientError) as wrong_region:
+        ddb.enable_kinesis_streaming_destination(
+            TableName="orders", StreamArn="arn:aws:kinesis:us-west-2:123456789012:stream/far"
+        )
+    assert _code(wrong_region) == "ValidationException"
+
+
 def test_a21_a_deleted_table_drops_its_destinations_and_insights(
     local_fresh: LocalEndpoint, local_ddb: Callable[..., Any], local_table: Callable[..., Any]
 ) -> None:

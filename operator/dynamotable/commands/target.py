@@ -126,13 +126,14 @@ def connect(
         label = f"the running `dynamotable local` ({running.url}, pid {running.pid})"
         yield Target(factory, LOCAL_TIMING, label, "local", running.url).watched()
         return
-    from dynamotable.local import LocalEndpoint, parse_latency
+    from dynamotable.local import LocalEndpoint, Rules, parse_latency
 
     try:
         latency = parse_latency(local_latency)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--local-latency") from exc
-    with LocalEndpoint(latency=latency) as endpoint:
+    # its endpoint starts empty: the Kinesis streams a manifest streams to are made when it does
+    with LocalEndpoint(latency=latency, rules=Rules(make_missing_streams=True)) as endpoint:
         factory = ClientFactory(endpoint_url=endpoint.url, credentials=LOCAL_CREDENTIALS, **limits)
         label = f"embedded local DynamoDB ({endpoint.url})"
         yield Target(factory, LOCAL_TIMING, label, "local", endpoint.url).watched()

@@ -98,6 +98,10 @@ class Rules:
         within one second are ThrottlingException. 0 disables the limit.
     insights_rps: requests per second of each contributor insights API (Describe, List, Update) per account and
         region (AWS: 5 [A20]). 0 disables the limit.
+    make_missing_streams: a sandbox convenience, not AWS: EnableKinesisStreamingDestination naming a Kinesis data
+        stream that does not exist in the table's account and region makes it first (one shard, ACTIVE), as
+        `dynamotable apply --local` needs: its endpoint starts empty and the operator makes no streams. Off by
+        default: AWS refuses a missing stream [A21].
 
     Replica streams are not switchable: like AWS, the endpoint takes a replica on a table with a stream of
     any view type, or without one (and then enables NEW_AND_OLD_IMAGES) [A7]; NEW_AND_OLD_IMAGES as a
@@ -114,6 +118,7 @@ class Rules:
     indexed_creates: int = 250
     control_plane_rps: float = 2500.0
     insights_rps: float = 5.0
+    make_missing_streams: bool = False
 
     def __post_init__(self) -> None:
         for name in (

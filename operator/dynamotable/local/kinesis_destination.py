@@ -47,14 +47,18 @@ def _stream_arn(request: DynamoRequest) -> str:
     return arn
 
 
-def _check_stream(request: DynamoRequest, arn: str) -> None:
+def _check_stream(request: DynamoRequest, arn: str, *, make_missing: bool = False) -> None:
     """[A21] The stream must be a Kinesis data stream of the table's account and region, and ACTIVE."""
     parts = arn.split(":")
     if len(parts) != 6 or parts[2] != "kinesis" or not parts[5].startswith("stream/"):
         raise messages.validation(f"Invalid StreamArn: {arn}")
     if parts[3] != request.region or parts[4] != request.account:
         raise messages.validation(f"The Kinesis data stream {arn} must be in the table's account and Region")
-    stream = kinesis_backends[request.account][request.region].streams.get(parts[5].split("/", 1)[1])
+    backend = kinesis_backends[request.account][request.region]
+    name = parts[5].split("/", 1)[1]
+    stream = backend.streams.get(name)
+    if stream is None and make_missing:
+        stream = backend.create_stream(name, shard_count=1)  # Rules.make_missing_streams: the sandbox's stand-in
     if stream is None or stream.arn != arn:
         raise AwsError("ResourceNotFoundException", f"Requested resource not found: Stream: {arn} not found")
     if getattr(stream, "status", ACTIVE) != ACTIVE:
@@ -73,7 +77,7 @@ def enable(control: ControlPlane, request: DynamoRequest, now: float) -> Reply:
     )
     name, state = _table(control, request)
     _busy(state, name)
-    _check_stream(request, arn)
+    _check_stream(request, arn, make_missing=control.rules.make_missing_streams)
     current = state.destinations.get(arn)
     if current is not None and current.status(now) != "DISABLED":
         raise messages.in_use(
