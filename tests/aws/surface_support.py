@@ -17,7 +17,7 @@ from botocore.config import Config
 from dynamotable.api.spec import DynamoTable
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.model import Step
-from dynamotable.engine.reconcile import Outcome, Timing, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
 from dynamotable.local import Faults, Latency, LocalEndpoint, Rules
 
 REGION = "us-east-1"
@@ -74,17 +74,23 @@ class Passes:
     status: dict[str, Any] | None = None
     executed: list[Step] = field(default_factory=list)
 
-    def once(self, build: Callable[[dict[str, Any] | None], DynamoTable], timing: Timing) -> Outcome:
-        out = reconcile(build(self.status), self.factory, region=REGION, owner=OWNER, timing=timing)
+    def once(
+        self, build: Callable[[dict[str, Any] | None], DynamoTable], timing: Timing, *, deleting: bool = False
+    ) -> Outcome:
+        one_pass = delete if deleting else reconcile
+        out = one_pass(build(self.status), self.factory, region=REGION, owner=OWNER, timing=timing)
         self.status = out.status.model_dump(by_alias=True, mode="json", exclude_none=True)
         if out.executed is not None:
             self.executed.append(out.executed)
         return out
 
-    def until_done(self, build: Callable[[dict[str, Any] | None], DynamoTable], timing: Timing) -> Outcome:
+    def until_done(
+        self, build: Callable[[dict[str, Any] | None], DynamoTable], timing: Timing, *, deleting: bool = False
+    ) -> Outcome:
+        """Passes (deletion passes with `deleting`) until the engine says done."""
         deadline = time.monotonic() + CONVERGE_LIMIT
         while True:
-            out = self.once(build, timing)
+            out = self.once(build, timing, deleting=deleting)
             if out.done:
                 return out
             assert out.requeue_after is not None, f"stopped: {out.status.conditions}"

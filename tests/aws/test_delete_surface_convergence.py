@@ -11,26 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
+from surface_support import CONVERGE_LIMIT, Passes, aws_client, endpoint_without_aws_env, fresh_endpoint
 
 from dynamotable.api.spec import DynamoTable
-from dynamotable.aws.clients import ClientFactory
-from dynamotable.engine.model import Step
-from dynamotable.engine.reconcile import Outcome, Timing, delete, reconcile
+from dynamotable.engine.reconcile import Outcome, Timing
 from dynamotable.local import Faults, Latency, LocalEndpoint
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
 TIMING = Timing.fast()
 LATENCY = Latency(create=0.1, update=0.05, delete=0.05, gsi_create=0.1, gsi_delete=0.05, replica=0.1)
 # the faults of tests/aws/test_engine_auto_scaling.py (they reach Application Auto Scaling calls too)
 FAULTS = Faults(
     throttle=0.1, server_error=0.02, drop_connection=0.01, resource_in_use=0.03, limit_exceeded=0.02, seed=11
 )
-CONVERGE_LIMIT = 20.0
-TEST_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
 READ = {"minCapacity": 5, "maxCapacity": 100, "targetUtilization": 70}
 WRITE = {"minCapacity": 2, "maxCapacity": 20, "targetUtilization": 50}
 ALARM = {
@@ -46,44 +39,23 @@ ALARM = {
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
-    mp = pytest.MonkeyPatch()
-    for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        mp.delenv(var, raising=False)
-    mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-    mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with LocalEndpoint(latency=LATENCY) as ep:
+    with endpoint_without_aws_env(LATENCY) as ep:
         yield ep
-    mp.undo()
+
+
+def _with_status(m: DynamoTable) -> Any:
+    return lambda status: m if status is None else m.model_copy(update={"status": status})
 
 
 @dataclass
-class Run:
-    endpoint: LocalEndpoint
-    factory: ClientFactory
+class Run(Passes):
     faults: Faults = field(default_factory=Faults)
-    status: dict[str, Any] | None = None
-    executed: list[Step] = field(default_factory=list)
-
-    def _loop(self, m: DynamoTable, one_pass: Any) -> Outcome:
-        deadline = time.monotonic() + CONVERGE_LIMIT
-        while True:
-            if self.status is not None:
-                m = m.model_copy(update={"status": self.status})
-            out: Outcome = one_pass(m)
-            self.status = out.status.model_dump(by_alias=True, exclude_none=True)
-            if out.executed is not None:
-                self.executed.append(out.executed)
-            if out.done:
-                return out
-            assert out.requeue_after is not None, f"stopped: {out.status.conditions}"
-            assert time.monotonic() < deadline, f"not done: {out.status.conditions}"
-            time.sleep(min(out.requeue_after, 0.05))
 
     def converge(self, m: DynamoTable) -> Outcome:
-        return self._loop(m, lambda x: reconcile(x, self.factory, region=REGION, owner=OWNER, timing=TIMING))
+        return self.until_done(_with_status(m), TIMING)
 
     def delete(self, m: DynamoTable) -> Outcome:
-        return self._loop(m, lambda x: delete(x, self.factory, region=REGION, owner=OWNER, timing=TIMING))
+        return self.until_done(_with_status(m), TIMING, deleting=True)
 
     @contextmanager
     def unfaulted(self) -> Iterator[None]:
@@ -95,14 +67,7 @@ class Run:
             self.endpoint.set_faults(self.faults)
 
     def boto(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint.url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=TEST_CONFIG,
-        )
+        return aws_client(self.endpoint, service)
 
     def targets(self) -> list[tuple[str, str]]:
         found = self.boto("application-autoscaling").describe_scalable_targets(ServiceNamespace="dynamodb")
@@ -122,13 +87,9 @@ class Run:
 
 @pytest.fixture(params=["clean", "faults"])
 def run(request: pytest.FixtureRequest, endpoint: LocalEndpoint) -> Iterator[Run]:
-    endpoint.set_faults(Faults())
-    endpoint.reset()
-    endpoint.clear_requests()
     faults = FAULTS if request.param == "faults" else Faults()
-    endpoint.set_faults(faults)
-    yield Run(endpoint, ClientFactory(endpoint_url=endpoint.url, max_attempts=0), faults)
-    endpoint.set_faults(Faults())
+    with fresh_endpoint(endpoint, faults) as factory:
+        yield Run(endpoint, factory, faults=faults)
 
 
 def manifest() -> DynamoTable:
