@@ -13,7 +13,7 @@ from typing import Any
 
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.model import Step
-from dynamotable.engine.observe import call
+from dynamotable.engine.observe_calls import call
 
 
 def execute(factory: ClientFactory, step: Step, *, now: datetime | None = None) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,25 +21,10 @@ from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.errors import AwsCallFailed, classify, is_not_found
 from dynamotable.engine.model import ACTIVE, ObservedTable
 from dynamotable.engine.normalize import RegionalReplica, normalize_table
+from dynamotable.engine.observe_calls import call
 from dynamotable.engine.observe_surface import observe_surface
 
 AWS_MANAGED_KEY_ALIAS = "alias/aws/dynamodb"
-
-
-def call(
-    client: Any, operation: str, region: str, request: Mapping[str, Any], *, now: datetime | None = None
-) -> dict[str, Any]:
-    """One boto3 call by operation name; botocore errors become AwsCallFailed."""
-    method = getattr(client, _snake(operation))
-    try:
-        response: dict[str, Any] = method(**request)
-    except (ClientError, BotoCoreError) as exc:
-        raise AwsCallFailed(operation, region, classify(exc, operation=operation, now=now)) from exc
-    return response
-
-
-def _snake(operation: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(operation))
 
 
 def describe_table(

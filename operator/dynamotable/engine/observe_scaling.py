@@ -12,6 +12,7 @@ from typing import Any
 from dynamotable.api import spec as s
 from dynamotable.api.autoscaling import NAMESPACE
 from dynamotable.aws.clients import ClientFactory
+from dynamotable.engine.observe_calls import call
 from dynamotable.engine.plan_scaling import normalize_scaling, observed_resource_ids
 
 # DescribeScalableTargets takes at most 50 ResourceIds per call [A19] (botocore service model); a table has at most
@@ -20,8 +21,6 @@ _IDS_PER_CALL = 50
 
 
 def _pages(client: Any, operation: str, region: str, request: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    from dynamotable.engine.observe import call  # observe imports this module (through observe_surface)
-
     items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
