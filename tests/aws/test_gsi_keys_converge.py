@@ -108,6 +108,14 @@ def test_a_multi_attribute_gsi_added_to_an_existing_table_converges(
     item = {"id": {"S": "o-1"}, "tenantId": {"S": "t-1"}, "region": {"S": "eu"}, "day": {"S": "2026-05-01"}}
     ddb.put_item(TableName="orders", Item={**item, "orderId": {"N": "7"}})
     assert ddb.get_item(TableName="orders", Key={"id": {"S": "o-1"}})["Item"]["orderId"] == {"N": "7"}
+    found = ddb.query(
+        TableName="orders",
+        IndexName="ByTenantAndDay",
+        KeyConditionExpression="tenantId = :t AND #r = :r",
+        ExpressionAttributeNames={"#r": "region"},
+        ExpressionAttributeValues={":t": {"S": "t-1"}, ":r": {"S": "eu"}},
+    )
+    assert [i["id"] for i in found["Items"]] == [{"S": "o-1"}]
 
 
 def test_reordering_the_key_recreates_the_index_and_converges(
