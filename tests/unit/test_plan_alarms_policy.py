@@ -124,7 +124,7 @@ def test_a23_a_missing_alarm_is_put_with_dimensions_defaults_and_our_tag() -> No
         attributes=[{"name": "id", "type": "S"}, {"name": "customer", "type": "S"}],
         alarms=[{**READ_THROTTLES, "index": "by-customer", "alarmActions": ["arn:aws:sns:us-east-1:123456789012:ops"]}],
     )
-    index = ObservedGsi("by-customer", "customer", None, "ALL", frozenset(), "ACTIVE")
+    index = ObservedGsi("by-customer", ("customer",), (), "ALL", frozenset(), "ACTIVE")
     p = plan(
         m, live(alarms=(), gsis=(index,), attribute_types={"id": "S", "customer": "S"}), region=REGION, owner=OWNER
     )

@@ -60,8 +60,8 @@ def live(**changes: Any) -> ObservedTable:
 def by_cat(status: str = "ACTIVE") -> ObservedGsi:
     return ObservedGsi(
         name="ByCat",
-        hash_key="cat",
-        range_key=None,
+        hash_keys=("cat",),
+        range_keys=(),
         projection_type="ALL",
         non_key_attributes=frozenset(),
         status=status,

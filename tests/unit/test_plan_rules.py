@@ -79,7 +79,7 @@ def gsi(name: str, hash_key: str, range_key: str | None = None, **kw: Any) -> Ob
     kw.setdefault("projection_type", "ALL")
     kw.setdefault("non_key_attributes", frozenset())
     kw.setdefault("status", "ACTIVE")
-    return ObservedGsi(name=name, hash_key=hash_key, range_key=range_key, **kw)
+    return ObservedGsi(name=name, hash_keys=(hash_key,), range_keys=(range_key,) if range_key else (), **kw)
 
 
 def spec_gsi(name: str, hash_key: str, range_key: str | None = None, **kw: Any) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def live(scaling: tuple[ObservedScalingTarget, ...] | None = (), **kw: Any) -> O
         billing_mode="PROVISIONED",
         read_capacity=5,
         write_capacity=5,
-        gsis=(ObservedGsi("by-cat", "cat", None, "ALL", frozenset(), "ACTIVE", read_capacity=5, write_capacity=5),),
+        gsis=(ObservedGsi("by-cat", ("cat",), (), "ALL", frozenset(), "ACTIVE", read_capacity=5, write_capacity=5),),
         tags={OWNER_TAG: OWNER},
         scaling=scaling,
     )

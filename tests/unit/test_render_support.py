@@ -234,6 +234,7 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "autoscaling": "read and write auto scaling of a PROVISIONED table and its GSI",
     "contributor-insights": "contributor insights on the table and a GSI",
     "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
+    "multi-attribute-gsi": "a GSI with a multi-attribute key (hashKeys/rangeKeys)",
 }
 
 

@@ -25,7 +25,7 @@ from dynamotable.engine.reconcile import reconcile
 from dynamotable.engine.runner import Runner, RunState
 from dynamotable.loader import check, load
 from dynamotable.local import Latency, LocalEndpoint
-from dynamotable.terraform.render import render_files
+from dynamotable.terraform.render import needs_key_schema, render_files
 
 pytestmark = pytest.mark.terraform
 IMPORT_BLOCK = re.compile(r"^import \{$", re.M)
@@ -89,6 +89,13 @@ def _create_streams(endpoint: LocalEndpoint, manifests: list[DynamoTable]) -> No
         kinesis.create_stream(StreamName=name, ShardCount=1)
 
 
+KEY_SCHEMA_PROVIDER = (6, 29)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LocalEndpoint]:
     latency = Latency(create=0.2, update=0.1, delete=0.1, gsi_create=0.2, gsi_delete=0.1, replica=0.2)
@@ -106,6 +113,10 @@ def test_rendered_terraform_of_every_applied_example_plans_no_change(endpoint: L
     checked = check(load([str(EXAMPLES)]), default_region=PROVIDER_REGION)
     assert not checked.errors
     manifests = [m for _, m in checked.manifests]
+    if not any(_version(v) >= KEY_SCHEMA_PROVIDER for v in plugins[1]):
+        # a multi-attribute GSI key is written as key_schema blocks, which providers before 6.29 (5.100 among them)
+        # cannot read: those examples are audited only where such a provider is installed
+        manifests = [m for m in manifests if not needs_key_schema(m)]
     _create_streams(endpoint, manifests)
     factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("local", "local"))
     target = Target(factory, LOCAL_TIMING, "local")

@@ -165,6 +165,24 @@ TTL_RULE = (
     "!has(self.enabled) || !self.enabled || has(self.attributeName)",
     "ttl.enabled needs attributeName",
 )
+# One spelling of a global secondary index's key (A26), and no attribute twice in a multi-attribute key.
+GSI_KEY_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "has(self.hashKey) != has(self.hashKeys)",
+        "a global secondary index needs hashKey (one attribute) or hashKeys (1-4 attributes), not both",
+    ),
+    ("!has(self.rangeKey) || has(self.hashKey)", "rangeKey goes with hashKey; with hashKeys use rangeKeys"),
+    ("!has(self.rangeKeys) || has(self.hashKeys)", "rangeKeys go with hashKeys; with hashKey use rangeKey"),
+    (
+        "!has(self.hashKeys) || self.hashKeys.all(k, self.hashKeys.exists_one(o, o == k) && "
+        "(!has(self.rangeKeys) || !(k in self.rangeKeys)))",
+        "an attribute appears once in hashKeys and not also in rangeKeys",
+    ),
+    (
+        "!has(self.rangeKeys) || self.rangeKeys.all(k, self.rangeKeys.exists_one(o, o == k))",
+        "an attribute appears once in rangeKeys",
+    ),
+)
 INCLUDE_RULE = (
     "!has(self.projectionType) || self.projectionType != 'INCLUDE' || "
     "(has(self.nonKeyAttributes) && size(self.nonKeyAttributes) > 0)",
@@ -216,12 +234,12 @@ def spec_schema() -> dict[str, Any]:
     schema: dict[str, Any] = _structural(raw, raw.get("$defs", {}))
     props = schema["properties"]
     props["ttl"]["x-kubernetes-validations"] = _rules(TTL_RULE)
-    for key in ("globalSecondaryIndexes", "localSecondaryIndexes"):
-        props[key]["items"]["x-kubernetes-validations"] = _rules(INCLUDE_RULE)
+    props["globalSecondaryIndexes"]["items"]["x-kubernetes-validations"] = _rules(INCLUDE_RULE, *GSI_KEY_RULES)
+    props["localSecondaryIndexes"]["items"]["x-kubernetes-validations"] = _rules(INCLUDE_RULE)
     props["tags"]["maxProperties"] = s.MAX_USER_TAGS
     props["ignoreChanges"]["items"]["enum"] = list(s.IGNORABLE_PATHS)
     props["ignoreChanges"]["maxItems"] = len(s.IGNORABLE_PATHS)
-    props["attributes"]["maxItems"] = 2 + 2 * s.MAX_GSIS + s.MAX_LSIS
+    props["attributes"]["maxItems"] = 2 + (s.MAX_GSI_HASH_KEYS + s.MAX_GSI_RANGE_KEYS) * s.MAX_GSIS + s.MAX_LSIS
     props["replicas"]["maxItems"] = 50
     gsi = props["globalSecondaryIndexes"]["items"]["properties"]
     for scaling in (props["autoScaling"], gsi["autoScaling"]):

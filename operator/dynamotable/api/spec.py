@@ -30,6 +30,9 @@ NAME_MIN, NAME_MAX = 3, 255
 REGION_PATTERN = r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}"
 MAX_GSIS = 20
 MAX_LSIS = 5
+# A global secondary index's key: up to 4 partition and up to 4 sort attributes (A26).
+MAX_GSI_HASH_KEYS = 4
+MAX_GSI_RANGE_KEYS = 4
 MAX_PROJECTED_NON_KEY_ATTRIBUTES = 100
 MAX_TAGS = 50  # AWS's limit per table, the ownership tag included
 MAX_USER_TAGS = MAX_TAGS - 1  # the operator adds dynamotable.io/owner
@@ -275,8 +278,21 @@ class GlobalSecondaryIndex(Model):
     """A global secondary index. Its keys and projection cannot change in place: a change recreates it."""
 
     name: ResourceName = Field(description="Index name, 3-255 characters of [A-Za-z0-9_.-].")
-    hash_key: AttributeName = Field(description="Partition key attribute of the index.")
+    hash_key: AttributeName | None = Field(
+        default=None, description="Partition key attribute of the index (or hashKeys, not both)."
+    )
     range_key: AttributeName | None = Field(default=None, description="Sort key attribute of the index.")
+    hash_keys: list[AttributeName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_GSI_HASH_KEYS,
+        description="Multi-attribute partition key: 1-4 attributes, in key order; instead of hashKey.",
+    )
+    range_keys: list[AttributeName] | None = Field(
+        default=None,
+        max_length=MAX_GSI_RANGE_KEYS,
+        description="Multi-attribute sort key: up to 4 attributes, in key order; goes with hashKeys.",
+    )
     projection_type: Annotated[ProjectionType, Lax] = Field(
         default=ProjectionType.ALL, description="ALL (default), KEYS_ONLY or INCLUDE."
     )
@@ -293,6 +309,30 @@ class GlobalSecondaryIndex(Model):
     contributor_insights: ContributorInsights | None = Field(
         default=None, description="Contributor Insights on the index; absent = not managed."
     )
+
+    @property
+    def partition_keys(self) -> list[str]:
+        """The partition key attributes in key order, whichever spelling the spec uses (hashKey or hashKeys)."""
+        if self.hash_keys is not None:
+            return list(self.hash_keys)
+        return [self.hash_key] if self.hash_key is not None else []
+
+    @property
+    def sort_keys(self) -> list[str]:
+        """The sort key attributes in key order (rangeKey or rangeKeys); [] for an index without a sort key."""
+        if self.range_keys is not None:
+            return list(self.range_keys)
+        return [self.range_key] if self.range_key is not None else []
+
+    @property
+    def key_attributes(self) -> list[str]:
+        """Every key attribute of the index: the partition attributes, then the sort attributes."""
+        return [*self.partition_keys, *self.sort_keys]
+
+    @property
+    def multi_attribute(self) -> bool:
+        """Whether the key has more than one partition or sort attribute: what only key_schema can express."""
+        return len(self.partition_keys) > 1 or len(self.sort_keys) > 1
 
 
 class LocalSecondaryIndex(Model):

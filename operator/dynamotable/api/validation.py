@@ -238,11 +238,18 @@ def _key_uses(spec: s.DynamoTableSpec) -> list[tuple[str, str]]:
     if spec.range_key:
         uses.append(("spec.rangeKey", spec.range_key))
     for i, gsi in enumerate(spec.global_secondary_indexes):
-        uses.append((f"spec.globalSecondaryIndexes[{i}].hashKey", gsi.hash_key))
-        if gsi.range_key:
-            uses.append((f"spec.globalSecondaryIndexes[{i}].rangeKey", gsi.range_key))
+        uses += _gsi_key_uses(f"spec.globalSecondaryIndexes[{i}]", gsi)
     for i, lsi in enumerate(spec.local_secondary_indexes):
         uses.append((f"spec.localSecondaryIndexes[{i}].rangeKey", lsi.range_key))
+    return uses
+
+
+def _gsi_key_uses(path: str, gsi: s.GlobalSecondaryIndex) -> list[tuple[str, str]]:
+    """(field path, attribute name) for every key attribute of one GSI, in key order, in either spelling."""
+    uses = [(f"{path}.hashKey", gsi.hash_key)] if gsi.hash_key is not None else []
+    uses += [(f"{path}.hashKeys[{j}]", name) for j, name in enumerate(gsi.hash_keys or [])]
+    uses += [(f"{path}.rangeKey", gsi.range_key)] if gsi.range_key is not None else []
+    uses += [(f"{path}.rangeKeys[{j}]", name) for j, name in enumerate(gsi.range_keys or [])]
     return uses
 
 
@@ -299,16 +306,57 @@ def rule_distinct_keys(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
             f"{shown(m.spec.range_key)} is also the hashKey; the sort key must be another attribute, or omit it",
         )
     for i, gsi in enumerate(m.spec.global_secondary_indexes):
-        if gsi.range_key is not None and gsi.range_key == gsi.hash_key:
-            yield SpecError(
-                f"spec.globalSecondaryIndexes[{i}].rangeKey",
-                f"{shown(gsi.range_key)} is also the index's hashKey; use another attribute or omit rangeKey",
-            )
+        yield from _gsi_keys_distinct(f"spec.globalSecondaryIndexes[{i}]", gsi)
     for i, lsi in enumerate(m.spec.local_secondary_indexes):
         if lsi.range_key == m.spec.hash_key:
             yield SpecError(
                 f"spec.localSecondaryIndexes[{i}].rangeKey",
                 f"{shown(lsi.range_key)} is the table's hashKey; a local index sorts by another attribute",
+            )
+
+
+def _gsi_keys_distinct(path: str, gsi: s.GlobalSecondaryIndex) -> Iterator[SpecError]:
+    """An attribute appears once among an index's key attributes (A26: AWS refuses a repeated key attribute)."""
+    first: dict[str, str] = {}
+    for where, name in _gsi_key_uses(path, gsi):
+        if name not in first:
+            first[name] = where.removeprefix(path + ".")
+        elif where.endswith(".rangeKey") and first[name] == "hashKey":
+            yield SpecError(where, f"{shown(name)} is also the index's hashKey; use another attribute or omit rangeKey")
+        else:
+            yield SpecError(
+                where,
+                f"{shown(name)} is already the index's {first[name]}; an attribute can be one key attribute of an "
+                "index only: remove it here",
+            )
+
+
+def rule_gsi_key_form(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """One spelling per index (A26): hashKey with an optional rangeKey, or hashKeys with optional rangeKeys."""
+    for i, gsi in enumerate(m.spec.global_secondary_indexes):
+        path = f"spec.globalSecondaryIndexes[{i}]"
+        if gsi.hash_key is None and gsi.hash_keys is None:
+            yield SpecError(
+                f"{path}.hashKey",
+                "the index has no partition key; set hashKey (one attribute) or hashKeys (a list of 1-4 attributes)",
+            )
+        if gsi.hash_key is not None and gsi.hash_keys is not None:
+            yield SpecError(
+                f"{path}.hashKeys",
+                f"{shown(gsi.hash_keys)} and hashKey {shown(gsi.hash_key)} both give the partition key; keep one: "
+                "hashKey for one attribute, hashKeys for several",
+            )
+        if gsi.range_key is not None and gsi.hash_keys is not None:
+            yield SpecError(
+                f"{path}.rangeKey",
+                f"{shown(gsi.range_key)} is given with hashKeys; an index uses one form: write rangeKeys: "
+                f"[{shown(gsi.range_key)}] instead",
+            )
+        if gsi.range_keys is not None and gsi.hash_keys is None and gsi.hash_key is not None:
+            yield SpecError(
+                f"{path}.rangeKeys",
+                f"{shown(gsi.range_keys)} is given with hashKey; an index uses one form: write hashKeys: "
+                f"[{shown(gsi.hash_key)}] instead of hashKey",
             )
 
 
@@ -913,6 +961,7 @@ RULES: tuple[Rule, ...] = (
     rule_attributes_used,
     rule_attributes_unique,
     rule_distinct_keys,
+    rule_gsi_key_form,
     rule_lsi_needs_table_range_key,
     rule_index_names_unique,
     rule_projection,

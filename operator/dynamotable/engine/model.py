@@ -39,9 +39,12 @@ class Warm:
 
 @dataclass(frozen=True, slots=True)
 class ObservedGsi:
+    """A live GSI. Its key attributes in key order: one or more partition (HASH) attributes and zero or more
+    sort (RANGE) attributes; a multi-attribute key has up to 4 of each (A26)."""
+
     name: str
-    hash_key: str
-    range_key: str | None
+    hash_keys: tuple[str, ...]
+    range_keys: tuple[str, ...]
     projection_type: str
     non_key_attributes: frozenset[str]
     status: str

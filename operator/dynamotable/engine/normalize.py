@@ -81,6 +81,14 @@ def _keys(schema: Iterable[Mapping[str, str]]) -> tuple[str, str | None]:
     return hash_key, range_key
 
 
+def key_lists(schema: Iterable[Mapping[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(HASH attributes, RANGE attributes) of a key schema, each in the order DescribeTable lists them: the
+    order of a multi-attribute key (A26)."""
+    hashes = tuple(e["AttributeName"] for e in schema if e["KeyType"] == "HASH")
+    ranges = tuple(e["AttributeName"] for e in schema if e["KeyType"] == "RANGE")
+    return hashes, ranges
+
+
 def _on_demand(raw: Mapping[str, Any] | None) -> OnDemand:
     if not raw:
         return OnDemand()
@@ -112,13 +120,13 @@ def _capacity(raw: Mapping[str, Any] | None, billing_mode: str) -> tuple[int | N
 
 
 def normalize_gsi(raw: Mapping[str, Any], billing_mode: str) -> ObservedGsi:
-    hash_key, range_key = _keys(raw.get("KeySchema") or [])
+    hash_keys, range_keys = key_lists(raw.get("KeySchema") or [])
     projection = raw.get("Projection") or {}
     read, write = _capacity(raw.get("ProvisionedThroughput"), billing_mode)
     return ObservedGsi(
         name=raw["IndexName"],
-        hash_key=hash_key,
-        range_key=range_key,
+        hash_keys=hash_keys,
+        range_keys=range_keys,
         projection_type=projection.get("ProjectionType") or "ALL",
         non_key_attributes=frozenset(projection.get("NonKeyAttributes") or ()),
         status=raw.get("IndexStatus") or "ACTIVE",

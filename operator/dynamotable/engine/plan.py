@@ -82,6 +82,8 @@ def _fmt(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, frozenset | set):
         return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(str(v) for v in value) + "]"  # a key's attributes: their order is the key's
     return str(value)
 
 
@@ -94,6 +96,20 @@ def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
     if range_key:
         schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
     return schema
+
+
+def _gsi_key_schema(gsi: s.GlobalSecondaryIndex) -> list[dict[str, str]]:
+    """Every partition attribute, then every sort attribute, each in key order (A26)."""
+    return [{"AttributeName": k, "KeyType": "HASH"} for k in gsi.partition_keys] + [
+        {"AttributeName": k, "KeyType": "RANGE"} for k in gsi.sort_keys
+    ]
+
+
+def _key_shown(keys: tuple[str, ...] | list[str], one: bool) -> object:
+    """A GSI key as a message and the drift show it: one attribute as itself in the hashKey/rangeKey form."""
+    if one and len(keys) <= 1:
+        return keys[0] if keys else None
+    return tuple(keys)
 
 
 def _projection(projection_type: str, non_key: list[str] | frozenset[str]) -> dict[str, Any]:
@@ -151,14 +167,14 @@ def _sse_in_sync(desired: s.ServerSideEncryption, live: ObservedSse) -> bool:
 
 
 def _spec_gsi_keys(gsi: s.GlobalSecondaryIndex) -> list[str]:
-    return [k for k in (gsi.hash_key, gsi.range_key) if k]
+    return gsi.key_attributes
 
 
 def _gsi_create(gsi: s.GlobalSecondaryIndex, billing_mode: str) -> dict[str, Any]:
     """A GSI as CreateTable's GlobalSecondaryIndexes and UpdateTable's Create action take it."""
     out: dict[str, Any] = {
         "IndexName": gsi.name,
-        "KeySchema": _key_schema(gsi.hash_key, gsi.range_key),
+        "KeySchema": _gsi_key_schema(gsi),
         "Projection": _projection(gsi.projection_type.value, gsi.non_key_attributes),
     }
     if billing_mode == PROVISIONED and gsi.read_capacity is not None and gsi.write_capacity is not None:
@@ -299,8 +315,8 @@ def _as_created(manifest: s.DynamoTable, *, region: str, owner: str) -> Observed
                 (
                     ObservedGsi(
                         name=g.name,
-                        hash_key=g.hash_key,
-                        range_key=g.range_key,
+                        hash_keys=tuple(g.partition_keys),
+                        range_keys=tuple(g.sort_keys),
                         projection_type=g.projection_type.value,
                         non_key_attributes=frozenset(g.non_key_attributes),
                         status=ACTIVE,
@@ -859,17 +875,23 @@ class _Planner:
     def gsi_changes(self, want: s.GlobalSecondaryIndex, gsi: ObservedGsi) -> list[tuple[str, object, object]]:
         """What differs in the parts of a GSI that cannot change in place (A6)."""
         out: list[tuple[str, object, object]] = []
-        if want.hash_key != gsi.hash_key:
-            out.append(("hashKey", want.hash_key, gsi.hash_key))
-        if want.range_key != gsi.range_key:
-            out.append(("rangeKey", want.range_key, gsi.range_key))
+        # rule: a key is its attributes in order; either spelling of the same attributes is the same key (A26)
+        one = want.hash_keys is None
+        if tuple(want.partition_keys) != gsi.hash_keys:
+            out.append(
+                ("hashKey" if one else "hashKeys", _key_shown(want.partition_keys, one), _key_shown(gsi.hash_keys, one))
+            )
+        if tuple(want.sort_keys) != gsi.range_keys:
+            out.append(
+                ("rangeKey" if one else "rangeKeys", _key_shown(want.sort_keys, one), _key_shown(gsi.range_keys, one))
+            )
         if want.projection_type.value != gsi.projection_type:
             out.append(("projectionType", want.projection_type.value, gsi.projection_type))
         if frozenset(want.non_key_attributes) != gsi.non_key_attributes:
             out.append(("nonKeyAttributes", frozenset(want.non_key_attributes), gsi.non_key_attributes))
         for attr in _spec_gsi_keys(want):
             wanted, have = self.types.get(attr), self.live.attribute_types.get(attr)
-            if attr in (gsi.hash_key, gsi.range_key) and wanted and have and wanted != have:
+            if attr in (*gsi.hash_keys, *gsi.range_keys) and wanted and have and wanted != have:
                 out.append((f"attributes[{attr}].type", wanted, have))
         return out
 
@@ -887,7 +909,7 @@ class _Planner:
     def plan_gsis(self) -> None:
         live = self.live
         wanted = {g.name for g in self.spec.global_secondary_indexes}
-        present = [_Gsi(g.name, [k for k in (g.hash_key, g.range_key) if k]) for g in live.gsis if g.name in wanted]
+        present = [_Gsi(g.name, [*g.hash_keys, *g.range_keys]) for g in live.gsis if g.name in wanted]
         recreate: list[tuple[s.GlobalSecondaryIndex, list[tuple[str, object, object]]]] = []
         create: list[s.GlobalSecondaryIndex] = []
         for want in self.spec.global_secondary_indexes:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import insights, kinesis_destination, messages, motobackend, policies, replicas, subresources
+from . import insights, keyschemas, kinesis_destination, messages, motobackend, policies, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -180,6 +180,7 @@ class ControlPlane:
     def create_table(self, request: DynamoRequest, now: float) -> Reply:
         body = copy.deepcopy(request.payload)
         subresources.check_create(body)
+        keyschemas.check_create(body)
         self.check_table_operation(
             request,
             str(body.get("TableName")),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import messages
+from . import keyschemas, messages
 from .config import Rules
 from .motobackend import key_attributes
 
@@ -393,6 +393,7 @@ def _plan_gsi_create(
                 f"1 validation error detected: Value null at 'globalSecondaryIndexUpdates.1.member.create."
                 f"{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must not be null"
             )
+    keyschemas.check_index_key(action["KeySchema"])
     requested = body.get("AttributeDefinitions")
     if not requested:
         # [API AttributeDefinitions, A3.3] a new index's key attributes must be defined in the same call.

@@ -3,7 +3,8 @@ adds its targets and policies to the table's file (render_scaling.py).
 
 Pure: no I/O. Every argument and block is named as in the AWS provider's `aws_dynamodb_table` schema. The
 output works with provider 5.100 and 6.x (GSI keys use `hash_key`/`range_key`: 5.x has no `key_schema`)
-unless the spec uses what only 6.x has, and then versions.tf requires 6. Parts the spec leaves out
+unless the spec uses what only 6.x has, and then versions.tf requires 6; a multi-attribute GSI key (A26) is
+written as `key_schema` blocks, which need 6.29 or later. Parts the spec leaves out
 (None = not managed by the operator) are not rendered. The output is deterministic and
 `terraform fmt`-canonical. A table outside the provider's region gets an aliased provider (5.x has no
 per-resource `region`).
@@ -29,6 +30,10 @@ PROVIDER_VERSION = ">= 5.100, < 7.0"
 # warm_throughput (table and GSI) and replica deletion_protection_enabled exist from provider 6.0 on
 # (checked with `terraform providers schema -json` against 5.100.0).
 PROVIDER_VERSION_V6 = ">= 6.0, < 7.0"
+# global_secondary_index.key_schema, the only way to write a multi-attribute GSI key, came with provider 6.29.0
+# (its CHANGELOG: "Add support for multi-attribute keys in global secondary indexes", TF PR #45357); the 6.47.0
+# schema in tests/data has it.
+PROVIDER_VERSION_KEY_SCHEMA = ">= 6.29, < 7.0"
 TERRAFORM_VERSION = ">= 1.5"  # import blocks
 VERSIONS_FILE = "versions.tf"
 
@@ -85,6 +90,23 @@ def needs_provider_v6(manifest: s.DynamoTable) -> bool:
     if insights_need_provider_v6(manifest):
         return True
     return any(r.deletion_protection is not None for r in spec.replicas or ())
+
+
+def needs_key_schema(manifest: s.DynamoTable) -> bool:
+    """Whether a GSI of the manifest has a multi-attribute key, which only `key_schema` blocks can express."""
+    return any(g.multi_attribute for g in manifest.spec.global_secondary_indexes)
+
+
+def required_provider_version(manifests: Sequence[s.DynamoTable]) -> tuple[str, str | None]:
+    """The AWS provider constraint the rendered files need, and why (None: any supported version)."""
+    if any(needs_key_schema(m) for m in manifests):
+        return PROVIDER_VERSION_KEY_SCHEMA, "AWS provider 6.29 or later is needed for multi-attribute GSI keys."
+    if any(needs_provider_v6(m) for m in manifests):
+        return (
+            PROVIDER_VERSION_V6,
+            "AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode.",
+        )
+    return PROVIDER_VERSION, None
 
 
 def _printable(text: str) -> str:
@@ -247,12 +269,15 @@ def _warm_throughput(w: Writer, warm: s.WarmThroughput) -> None:
 
 
 def _global_secondary_index(w: Writer, gsi: s.GlobalSecondaryIndex) -> None:
-    w.comment("Changing hash_key, range_key, projection_type or non_key_attributes recreates this index.")
+    keys = "key_schema" if gsi.multi_attribute else "hash_key, range_key"
+    w.comment(f"Changing {keys}, projection_type or non_key_attributes recreates this index.")
     w.open("global_secondary_index")
     w.attr("name", quote(gsi.name))
-    w.attr("hash_key", quote(gsi.hash_key))
-    if gsi.range_key is not None:
-        w.attr("range_key", quote(gsi.range_key))
+    if not gsi.multi_attribute:
+        # one attribute each: the spelling provider 5.100 also reads, whichever form the spec uses
+        w.attr("hash_key", quote(gsi.partition_keys[0]))
+        if gsi.sort_keys:
+            w.attr("range_key", quote(gsi.sort_keys[0]))
     w.attr("projection_type", quote(gsi.projection_type.value))
     if gsi.non_key_attributes:
         w.attr("non_key_attributes", string_list(gsi.non_key_attributes))
@@ -266,7 +291,20 @@ def _global_secondary_index(w: Writer, gsi: s.GlobalSecondaryIndex) -> None:
     if gsi.warm_throughput is not None:
         w.blank()
         _warm_throughput(w, gsi.warm_throughput)
+    if gsi.multi_attribute:
+        _key_schema(w, gsi)
     w.close()
+
+
+def _key_schema(w: Writer, gsi: s.GlobalSecondaryIndex) -> None:
+    """One key_schema block per key attribute: every HASH, then every RANGE, in key order (A26)."""
+    for key_type, names in (("HASH", gsi.partition_keys), ("RANGE", gsi.sort_keys)):
+        for name in names:
+            w.blank()
+            w.open("key_schema")
+            w.attr("attribute_name", quote(name))
+            w.attr("key_type", quote(key_type))
+            w.close()
 
 
 def _local_secondary_index(w: Writer, lsi: s.LocalSecondaryIndex) -> None:
@@ -349,7 +387,7 @@ def _lifecycle(w: Writer, paths: Sequence[str], *, scaled: Sequence[str] = ()) -
 
 def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str) -> str:
     """`terraform {}` with the AWS provider requirement, the default provider and one alias per other region."""
-    v6 = any(needs_provider_v6(m) for m in manifests)
+    version, why = required_provider_version(manifests)
     regions = sorted({m.spec.region or provider_region for m in manifests} - {provider_region})
     w = Writer()
     w.comment("Providers for the DynamoDB tables rendered by dynamotable-operator.")
@@ -357,11 +395,11 @@ def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str)
     w.attr("required_version", quote(TERRAFORM_VERSION))
     w.blank()
     w.open("required_providers")
-    if v6:
-        w.comment("AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode.")
+    if why is not None:
+        w.comment(why)
     w.open("aws =")
     w.attr("source", quote(PROVIDER_SOURCE))
-    w.attr("version", quote(PROVIDER_VERSION_V6 if v6 else PROVIDER_VERSION))
+    w.attr("version", quote(version))
     w.close()
     w.close()
     w.close()
