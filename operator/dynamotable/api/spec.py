@@ -77,6 +77,12 @@ class TableClass(StrEnum):
 class DeletionPolicy(StrEnum):
     RETAIN = "Retain"
     DELETE = "Delete"
+    SNAPSHOT = "Snapshot"
+
+    @property
+    def deletes_table(self) -> bool:
+        """Delete, and Snapshot once its final backup is AVAILABLE, delete the table; Retain keeps it."""
+        return self != DeletionPolicy.RETAIN
 
 
 class ContributorInsightsMode(StrEnum):
@@ -497,7 +503,9 @@ class DynamoTableSpec(Model):
     )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,
-        description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted.",
+        description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted. "
+        "Snapshot: an on-demand backup <tableName>-final-<UTC time> is made and AVAILABLE first, then the table "
+        "is deleted as with Delete.",
     )
     management_policy: Annotated[ManagementPolicy, Lax] = Field(
         default=ManagementPolicy.APPLY,
