@@ -766,7 +766,8 @@ def _run_delete_step(
     try:
         answer = execute(factory, step, now=report.now)
     except AwsCallFailed as exc:
-        return _error_outcome(report, exc, timing)
+        # a step that failed is not a read: the condition says why (a backup not made keeps the table, A25)
+        return _error_outcome(report, exc, timing, the_plan=Plan(steps=[step]))
     after_execution(factory, step, report.manifest.table_name)
     record_final_backup(report, step, answer)
     report.event("Normal", Reason.DELETING.value, step.description)
