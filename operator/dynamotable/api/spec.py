@@ -77,12 +77,7 @@ class TableClass(StrEnum):
 class DeletionPolicy(StrEnum):
     RETAIN = "Retain"
     DELETE = "Delete"
-    SNAPSHOT = "Snapshot"
-
-    @property
-    def deletes_table(self) -> bool:
-        """Delete, and Snapshot once its final backup is AVAILABLE, delete the table; Retain keeps it."""
-        return self != DeletionPolicy.RETAIN
+    SNAPSHOT = "Snapshot"  # Delete, after a final on-demand backup (engine/plan_snapshot.py)
 
 
 class ContributorInsightsMode(StrEnum):

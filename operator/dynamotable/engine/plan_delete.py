@@ -108,7 +108,7 @@ def removes_leftovers(manifest: s.DynamoTable) -> bool:
     spec = manifest.spec
     return (
         spec.management_policy != s.ManagementPolicy.PLAN
-        and spec.deletion_policy.deletes_table
+        and spec.deletion_policy != s.DeletionPolicy.RETAIN
         and bool(previous_attached(manifest))
     )
 

@@ -729,7 +729,7 @@ def _delete_pass(
             Reason.DELETING,
             f"table {name} {whose}; it is left in place",
             progressing=False,
-            warn=spec.deletion_policy.deletes_table,
+            warn=spec.deletion_policy != s.DeletionPolicy.RETAIN,
         )
         return report.outcome(None, done=True)
     report.observed(live)

@@ -774,7 +774,7 @@ class Reconciler:
         reason, message = _ready_of(outcome.status)
         self.metrics.reconciles.labels(trigger=Trigger.DELETE.value, result=reason or "Unknown").inc()
         if outcome.done:
-            gone = outcome.status.table_status is None and manifest.spec.deletion_policy.deletes_table
+            gone = outcome.status.table_status is None and manifest.spec.deletion_policy != s.DeletionPolicy.RETAIN
             events.post(body, "Normal", events.DELETED if gone else events.RETAINED, message)
             self._release(body)
             self._forget(key)
