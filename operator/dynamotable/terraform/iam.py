@@ -29,11 +29,11 @@ ANY = "*"
 MANAGED_POLICY_MAX_CHARS = 6144
 
 # Operations that authorize against no resource: IAM only accepts "*" for them.
-# ListBackups has no resource type [SAR]: it is granted on "*" (deletionPolicy Snapshot looks for its backup, A25).
+# ListBackups has no resource type (Service Authorization Reference): "*" too (deletionPolicy Snapshot, A25).
 ACCOUNT_LEVEL_DYNAMODB = frozenset(
     {"DescribeEndpoints", "DescribeLimits", "ListTables", "ListGlobalTables", "ListBackups"}
 )
-# Reads of a table's backups, whose ARNs are <table ARN>/backup/<id> [SAR backup resource type, A25].
+# Reads of a table's backups, whose ARNs are <table ARN>/backup/<id> (the backup resource type, A25).
 BACKUP_READS = frozenset({"dynamodb:DescribeBackup"})
 # Operations that need no IAM permission at all.
 NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
