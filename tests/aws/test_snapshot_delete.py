@@ -232,3 +232,28 @@ def test_a25_the_endpoint_refuses_to_delete_the_source_of_a_backup_in_progress(e
         client.delete_table(TableName="orders")
     engine.clock.now += BACKUP_SECONDS
     assert client.delete_table(TableName="orders")["TableDescription"]["TableStatus"] == "DELETING"
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_a25_with_faults_injected_one_backup_is_made_and_it_is_available_before_the_delete(
+    engine: Engine, seed: int
+) -> None:
+    engine.converge()
+    engine.endpoint.clear_requests()
+    engine.endpoint.set_faults(Faults(throttle=0.15, server_error=0.05, drop_connection=0.05, seed=seed))
+    for _ in range(PASSES * 2):
+        out = engine.delete_pass()
+        if out.done:
+            break
+        engine.clock.now += BACKUP_SECONDS / 4
+    assert out.done, out.status.conditions
+    engine.endpoint.set_faults(Faults())
+    assert any(r.fault for r in engine.endpoint.requests()), "faults were injected"
+    ok = [r for r in engine.endpoint.requests() if r.ok]
+    made = [r for r in ok if r.operation == "CreateBackup"]
+    deleted = next(r for r in ok if r.operation == "DeleteTable")
+    assert len(made) == 1 and deleted.time >= made[0].time + BACKUP_SECONDS
+    assert engine.table_status() is None
+    (backup,) = engine.backups()
+    assert backup["BackupStatus"] == "AVAILABLE"
+    assert out.status.final_backup is not None and out.status.final_backup.arn == backup["BackupArn"]
