@@ -9,7 +9,15 @@ from dynamotable.local import Faults, Latency, parse_faults, parse_latency
 
 def test_parse_latency_single_number_applies_to_every_transition() -> None:
     assert parse_latency("2.5") == Latency(
-        create=2.5, update=2.5, delete=2.5, gsi_create=2.5, gsi_delete=2.5, replica=2.5, insights=2.5, kinesis=2.5
+        create=2.5,
+        update=2.5,
+        delete=2.5,
+        gsi_create=2.5,
+        gsi_delete=2.5,
+        replica=2.5,
+        insights=2.5,
+        kinesis=2.5,
+        backup=2.5,
     )
 
 
@@ -52,3 +60,8 @@ def test_parse_faults_rates_and_seed() -> None:
 def test_parse_faults_rejects_bad_input(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_faults(text)
+
+
+def test_a25_parse_faults_backup_unavailable_and_latency_backup() -> None:
+    assert parse_faults("backup-unavailable=1") == Faults(backup_unavailable=1.0)
+    assert parse_latency("backup=30") == Latency(backup=30)

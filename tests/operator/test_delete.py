@@ -80,3 +80,31 @@ async def test_deletion_protection_blocks_and_keeps_the_finalizer(harness: Harne
     assert desc is not None and desc["DeletionProtectionEnabled"] is True
     assert "DeleteTable" not in [r.operation for r in h.aws(table)]
     assert ("Warning", "DeletionBlocked") in [(t, r) for t, r, _ in h.events("precious")]
+
+
+async def test_a25_snapshot_backs_up_then_deletes_and_names_the_backup_in_an_event(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    table = f"{h.namespace}-snap"
+    await h.create("snap", table_spec(tableName=table, deletionPolicy="Snapshot"))
+    await eventually(lambda: h.ready("snap"))
+
+    await h.delete("snap")
+    await eventually(lambda: not h.exists("snap"), timeout=15)
+    assert h.describe(table) is None
+    (backup,) = h.ddb().list_backups(TableName=table)["BackupSummaries"]
+    assert backup["BackupStatus"] == "AVAILABLE" and backup["BackupName"].startswith(f"{table}-final-")
+    operations = [r.operation for r in h.aws(table, mutating=True) if r.ok]
+    assert operations.count("CreateBackup") == 1
+    assert operations.index("CreateBackup") < operations.index("DeleteTable")
+    events = h.events("snap")
+    assert (
+        "Normal",
+        "FinalBackup",
+        f"final backup {backup['BackupName']} of table {table} is AVAILABLE: {backup['BackupArn']}",
+    ) in events
+    assert "Deleted" in h.reasons("snap")
+    # the last status the object had before its finalizer went records the backup, the table gone
+    last = next(v for v in reversed(h.history("snap")) if v.get("status", {}).get("finalBackup"))
+    assert last["status"]["finalBackup"]["arn"] == backup["BackupArn"]
+    assert last["status"]["finalBackup"]["status"] == "AVAILABLE"

@@ -96,6 +96,17 @@ def test_continuous_backups_unavailable_is_retryable() -> None:
     assert isinstance(classify(exc), Retryable)
 
 
+@pytest.mark.parametrize("code", ["BackupInUseException", "TableInUseException"])
+def test_a25_a_backup_that_must_wait_for_another_operation_is_retryable(code: str) -> None:
+    c = classify(client_error(code, "busy"), operation="CreateBackup")
+    assert isinstance(c, Retryable) and c.code == code
+
+
+def test_a25_a_backup_denied_is_terminal() -> None:
+    c = classify(client_error("AccessDeniedException", "not authorized to perform: dynamodb:CreateBackup"))
+    assert isinstance(c, Terminal) and c.code == "AccessDeniedException"
+
+
 @pytest.mark.parametrize("code", ["ResourceNotFoundException", "ResourceNotFound", "TableNotFoundException"])
 def test_not_found_on_a_call_is_retryable_and_recognized(code: str) -> None:
     exc = client_error(code, "Requested resource not found")

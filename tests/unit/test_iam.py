@@ -35,8 +35,10 @@ from dynamotable.commands.engine_operations import engine_operations, scan_sourc
 from dynamotable.commands.iam import iam_policy_command, shown, table_ref
 from dynamotable.loader import check, load
 from dynamotable.terraform.iam import (
+    ACCOUNT_LEVEL_DYNAMODB,
     AUTOSCALING_SLR_NAME,
     AUTOSCALING_SLR_SERVICE,
+    BACKUP_READS,
     CMK_ACTIONS,
     INSIGHTS_SLR_NAME,
     INSIGHTS_SLR_SERVICE,
@@ -682,7 +684,11 @@ def test_operator_policy_grants_exactly_the_engine_operations() -> None:
 def test_reads_are_unconditioned_and_every_change_needs_the_ownership_tag() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     by_sid = _by_sid(policy)
-    table_ops = {op for op in engine_operations() if op.startswith("dynamodb:")}
+    table_ops = {
+        op
+        for op in engine_operations()
+        if op.startswith("dynamodb:") and op.split(":", 1)[1] not in ACCOUNT_LEVEL_DYNAMODB and op not in BACKUP_READS
+    }
     reads = {op for op in table_ops if _is_read(op)}
     assert set(by_sid["ReadTables"]["Action"]) == reads and "Condition" not in by_sid["ReadTables"]
     assert by_sid["CreateTablesWithOwnerTag"]["Condition"] == {"Null": {REQUEST_OWNER: "false"}}
@@ -699,6 +705,15 @@ def test_reads_are_unconditioned_and_every_change_needs_the_ownership_tag() -> N
     for statement in policy["Statement"]:
         if set(statement["Action"]) & (table_ops - reads):
             assert OWNER_TAG in json.dumps(statement.get("Condition")), statement["Sid"]
+
+
+def test_a25_the_final_backup_is_made_on_owned_tables_and_read_on_their_backups() -> None:
+    by_sid = _by_sid(operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT, table_prefix="shop-")))
+    assert "dynamodb:CreateBackup" in by_sid["ChangeOwnedTables"]["Action"]
+    assert by_sid["ReadFinalBackups"]["Action"] == ["dynamodb:DescribeBackup"]
+    assert by_sid["ReadFinalBackups"]["Resource"] == [f"arn:aws:dynamodb:*:{ACCOUNT}:table/shop-*/backup/*"]
+    assert "dynamodb:ListBackups" in by_sid["AccountLevelReads"]["Action"]  # no resource type: "*"
+    assert by_sid["AccountLevelReads"]["Resource"] == "*"
 
 
 def test_a_cluster_id_limits_every_condition_to_that_clusters_tag() -> None:

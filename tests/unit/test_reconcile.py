@@ -309,6 +309,20 @@ def test_delete_policy_delete_removes_the_table(factory: ClientFactory) -> None:
     assert out.done
 
 
+def test_a25_snapshot_a_backup_refused_for_good_deletes_nothing_and_says_why(factory: ClientFactory) -> None:
+    m = manifest(deletionPolicy="Snapshot")
+    m, _ = converge(m, factory)
+    inject(factory, "CreateBackup", "AccessDeniedException", "not authorized to perform: dynamodb:CreateBackup", 2)
+    for _ in range(2):
+        out = delete(m, factory, region=REGION, timing=FAST)
+        m = with_status(m, out)
+        assert ready(out) == ("False", "AwsError") and not out.done and out.requeue_after is None
+        condition = next(c for c in out.status.conditions if c.type == ConditionType.READY)
+        assert "CreateBackup" in condition.message and "AccessDeniedException" in condition.message
+    assert factory.calls["DeleteTable"] == 0 and out.status.final_backup is None
+    assert factory.dynamodb(REGION).describe_table(TableName="orders")["Table"]["TableStatus"] == "ACTIVE"
+
+
 @pytest.mark.parametrize("where", ["spec", "live"])
 def test_delete_with_deletion_protection_is_blocked(factory: ClientFactory, where: str) -> None:
     m = manifest(deletionPolicy="Delete", deletionProtection=where == "spec")

@@ -80,6 +80,7 @@ class TableClass(StrEnum):
 class DeletionPolicy(StrEnum):
     RETAIN = "Retain"
     DELETE = "Delete"
+    SNAPSHOT = "Snapshot"  # Delete, after a final on-demand backup (engine/plan_snapshot.py)
 
 
 class ContributorInsightsMode(StrEnum):
@@ -537,7 +538,9 @@ class DynamoTableSpec(Model):
     )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,
-        description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted.",
+        description="Retain (default): deleting the resource leaves the table. Delete: the table is deleted. "
+        "Snapshot: an on-demand backup <tableName>-final-<UTC time> is made and AVAILABLE first, then the table "
+        "is deleted as with Delete.",
     )
     management_policy: Annotated[ManagementPolicy, Lax] = Field(
         default=ManagementPolicy.APPLY,

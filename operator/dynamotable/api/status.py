@@ -85,6 +85,16 @@ class TerraformStatus(StatusModel):
     reason: str | None = None
 
 
+class FinalBackupStatus(StatusModel):
+    """The on-demand backup deletionPolicy Snapshot made before deleting the table. status: CREATING, AVAILABLE or
+    DELETED (as DescribeBackup says); at: when CreateBackup was answered (RFC 3339)."""
+
+    arn: str
+    name: str
+    status: str
+    at: str | None = None
+
+
 class DynamoTableStatus(StatusModel):
     """What `.status` holds. Every field is optional: the operator fills what it knows."""
 
@@ -109,6 +119,9 @@ class DynamoTableStatus(StatusModel):
     # When this resource first reached Ready for its table: the cluster-wide claim on the table goes to the
     # resource that did so first (docs/multi-tenancy.md).
     first_ready_time: str | None = None
+    # deletionPolicy Snapshot: the final backup, recorded from CreateBackup on, so a later pass waits for it
+    # instead of making another; kept in the last status the object has before its finalizer goes.
+    final_backup: FinalBackupStatus | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
 

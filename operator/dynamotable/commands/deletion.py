@@ -1,8 +1,9 @@
 """`dynamotable delete`: say what happens to each table, ask, delete, and say what was done.
 
-Per table: deleted (deletionPolicy Delete), retained (deletionPolicy Retain: our ownership tag is removed,
-the table and its data stay), blocked (deletion protection, and how to lift it), or left in place (not ours,
-or managementPolicy Plan). Nothing to change: no question, exit 0 (1 if a table is blocked).
+Per table: deleted (deletionPolicy Delete; Snapshot after its final backup, whose ARN is shown), retained
+(deletionPolicy Retain: our ownership tag is removed, the table and its data stay), blocked (deletion
+protection, and how to lift it), or left in place (not ours, or managementPolicy Plan). Nothing to change: no
+question, exit 0 (1 if a table is blocked).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 from rich.console import Console
 
-from dynamotable.api.spec import DynamoTable
+from dynamotable.api.spec import DeletionPolicy, DynamoTable
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.commands.common import fail
 from dynamotable.commands.confirm import allow_all, ask, read_only
@@ -36,7 +38,8 @@ from dynamotable.commands.target import Deadline, Target
 from dynamotable.engine.errors import AwsCallFailed, Retryable
 from dynamotable.engine.observe import observe
 from dynamotable.engine.plan_delete import plan_delete
-from dynamotable.engine.reconcile import delete
+from dynamotable.engine.plan_snapshot import plan_snapshot_delete
+from dynamotable.engine.reconcile import Outcome, delete
 from dynamotable.engine.runner import RunState, TableRun, TableStopped
 
 
@@ -55,7 +58,12 @@ def _preview(manifest: DynamoTable, region: str, owner: str, target: Target) -> 
         if live_owner != owner:
             whose = f"it belongs to {live_owner}" if live_owner else "it was not created by this tool or operator"
             return DeletePreview(manifest, region, f"left in place: {whose}", False)
-    the_plan = plan_delete(manifest, live, region=region, owner=owner)
+    if manifest.spec.deletion_policy == DeletionPolicy.SNAPSHOT:
+        # what the first pass does: a final backup is looked for only once deleting (status.finalBackup)
+        now = datetime.now(UTC)
+        the_plan = plan_snapshot_delete(manifest, live, None, region=region, owner=owner, now=now)
+    else:
+        the_plan = plan_delete(manifest, live, region=region, owner=owner)
     if the_plan.kept is not None:
         return DeletePreview(manifest, region, f"nothing to do: {the_plan.kept}", False)
     stopper = next((b for b in the_plan.blocked if b.stops_all), None)
@@ -74,7 +82,8 @@ def delete_verdict(run: TableRun) -> str:
     operations = {getattr(s, "operation", "") for s in run.executed}
     if run.state == RunState.DONE:
         if "DeleteTable" in operations:
-            return "deleted"
+            backup = final_backup_arn(run)
+            return f"deleted (final backup {backup})" if backup else "deleted"
         if "UntagResource" in operations:
             return f"retained (untagged: the {OWNER_TAG} tag was removed; the table and its data stay)"
         if "does not exist" in run.message:
@@ -85,6 +94,14 @@ def delete_verdict(run: TableRun) -> str:
     if run.reason == "DeletionBlocked":
         return f"blocked: {run.message}"
     return unfinished(run)
+
+
+def final_backup_arn(run: TableRun) -> str | None:
+    """The ARN of the final backup deletionPolicy Snapshot made (status.finalBackup), if any."""
+    outcome = run.last
+    if not isinstance(outcome, Outcome) or outcome.status.final_backup is None:
+        return None
+    return outcome.status.final_backup.arn
 
 
 def delete_tables(

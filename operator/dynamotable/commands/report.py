@@ -163,6 +163,7 @@ def _table_json(
         "changes": _changes_json(plan.drift),
         "tableArn": status.table_arn if status is not None else None,
         "tableStatus": status.table_status if status is not None else None,
+        "finalBackupArn": status.final_backup.arn if status is not None and status.final_backup else None,
         "seconds": None if seconds is None else round(seconds, 3),
         "result": result,
         "saved": None,

@@ -2,7 +2,8 @@
 
 - `Retryable`: try again after `delay` seconds: throttling, 5xx, connection errors, ResourceInUse (the table
   is busy), LimitExceeded "...simultaneously" (concurrency), ContinuousBackupsUnavailable (PITR right after
-  a create), ResourceNotFound on a call (eventual consistency right after a create).
+  a create), BackupInUse and TableInUse (CreateBackup while another operation runs, A25), ResourceNotFound on
+  a call (eventual consistency right after a create).
 - `RateLimited`: an AWS per-day / per-hour limit; `until` is when the change can go on (from the AWS
   message when it says so): capacity decreases, billing-mode switches, SSE switches, table class, TTL.
 - `AlreadyDone`: the call found its change in place (CreateTable "already exists", TTL "already enabled",
@@ -159,6 +160,8 @@ def _classify_client_error(exc: ClientError, operation: str | None, now: datetim
         return Terminal(code, message)  # a quota (e.g. a 21st GSI): retrying changes nothing
     if code == "ContinuousBackupsUnavailableException":
         return Retryable(DELAY_BACKUPS, code, message)
+    if code in ("BackupInUseException", "TableInUseException"):  # [A25] another backup, or the table, is busy
+        return Retryable(DELAY_BUSY, code, message)
     if code in NOT_FOUND_CODES or code.startswith("ResourceNotFound"):
         return Retryable(DELAY_NOT_FOUND, code, message)
     if code == "ValidationException":

@@ -10,9 +10,10 @@ The rules (each has a case in tests/unit/test_plan_rules.py):
   global table must not be left half deleted, and one replica action per UpdateTable is all AWS accepts;
 - the auto scaling targets and alarms this resource put in place (status.attached) are removed right before the
   table, which they would outlive (A19, A23); what DynamoDB keeps with the table goes with it;
-- a table that is gone, or already DELETING, needs nothing more of DynamoDB; with deletionPolicy Delete, the
-  auto scaling targets and alarms status.attached records that outlived it (deleted by someone else) are
-  still removed (plan_delete_leftovers).
+- deletionPolicy Snapshot deletes as Delete does, once its final backup is AVAILABLE (plan_snapshot);
+- a table that is gone, or already DELETING, needs nothing more of DynamoDB; with deletionPolicy Delete (or
+  Snapshot), the auto scaling targets and alarms status.attached records that outlived it (deleted by someone
+  else) are still removed (plan_delete_leftovers).
 Who owns the table is decided before this (reconcile.delete): the plan is only made for a table that is ours.
 """
 
@@ -107,7 +108,7 @@ def removes_leftovers(manifest: s.DynamoTable) -> bool:
     spec = manifest.spec
     return (
         spec.management_policy != s.ManagementPolicy.PLAN
-        and spec.deletion_policy == s.DeletionPolicy.DELETE
+        and spec.deletion_policy != s.DeletionPolicy.RETAIN
         and bool(previous_attached(manifest))
     )
 

@@ -37,6 +37,7 @@ from dynamotable.engine.observe_surface import observe_leftovers
 from dynamotable.engine.operations import after_execution, note_progress, refusal, still_no_slot
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_delete import plan_delete, plan_delete_leftovers, removes_leftovers
+from dynamotable.engine.snapshot import deletion_plan, nothing_to_back_up, record_final_backup
 
 Now = Callable[[], datetime]
 
@@ -178,6 +179,7 @@ class _Report:
             "attached": self.prev.attached,
             "last_sync_time": self.prev.last_sync_time,
             "first_ready_time": self.prev.first_ready_time,
+            "final_backup": self.prev.final_backup,
         }
         self.conditions = list(self.prev.conditions)
         self.events: list[Event] = []
@@ -715,6 +717,7 @@ def _delete_pass(
                     return _error_outcome(report, exc, timing)
                 leftovers = plan_delete_leftovers(manifest, surface, region=region, owner=owner)
                 return _follow_delete_plan(report, factory, leftovers, timing)
+            nothing_to_back_up(report)
         return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
     live_owner = live.tags.get(OWNER_TAG)
     # A lost ownership tag does not orphan a table this resource recorded (same ARN and TableId).
@@ -726,11 +729,15 @@ def _delete_pass(
             Reason.DELETING,
             f"table {name} {whose}; it is left in place",
             progressing=False,
-            warn=spec.deletion_policy == s.DeletionPolicy.DELETE,
+            warn=spec.deletion_policy != s.DeletionPolicy.RETAIN,
         )
         return report.outcome(None, done=True)
     report.observed(live)
-    return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
+    try:
+        the_plan = deletion_plan(report, factory, live, region=region, owner=owner)
+    except AwsCallFailed as exc:
+        return _error_outcome(report, exc, timing)
+    return _follow_delete_plan(report, factory, the_plan, timing)
 
 
 def _follow_delete_plan(report: _Report, factory: ClientFactory, the_plan: Plan, timing: Timing) -> Outcome:
@@ -757,10 +764,12 @@ def _run_delete_step(
     if waiting is not None:
         return waiting
     try:
-        execute(factory, step, now=report.now)
+        answer = execute(factory, step, now=report.now)
     except AwsCallFailed as exc:
-        return _error_outcome(report, exc, timing)
+        # a step that failed is not a read: the condition says why (a backup not made keeps the table, A25)
+        return _error_outcome(report, exc, timing, the_plan=Plan(steps=[step]))
     after_execution(factory, step, report.manifest.table_name)
+    record_final_backup(report, step, answer)
     report.event("Normal", Reason.DELETING.value, step.description)
     report.fields["plan"] = []
     report.set(ConditionStatus.FALSE, Reason.DELETING, step.description, progressing=not done_after)

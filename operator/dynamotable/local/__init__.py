@@ -94,6 +94,11 @@ Kinesis streaming destinations: the stream  | [API EnableKinesisStreamingDestina
   of moto's Kinesis in the same account and |   has none of these APIs [B1]                       |   destination
   region; ENABLING/UPDATING/DISABLING for   |                                                     |
   latency.kinesis; precision                |                                                     |
+On-demand backups: CREATING for latency.    | [API CreateBackup, DG-BAK, A25]; moto: AVAILABLE at | on_demand_
+  backup, then AVAILABLE; TableInUse while  |   once, ListBackups unfiltered [B1]; the source of  |   backups
+  the table is CREATING/DELETING; no        |   a backup in progress is not deletable (code       |
+  DeleteTable during a backup; fault        |   unconfirmed)                                      |
+  backup_unavailable                        |                                                     |
 Dates on the endpoint clock (LocalEndpoint  | stream labels `2026-12-01T08:35:42.690` (UTC, ms,   | timestamps,
   epoch=...): CreationDateTime, labels,     |   no zone) [API, TF streamLabelRegex]; JSON epoch   |   describe
   Last*DateTime, PITR window; ms in JSON    |   seconds with milliseconds; moto: microseconds     |

@@ -22,6 +22,7 @@ class Latency:
     replica: float = 0.0
     insights: float = 0.0  # contributor insights ENABLING / DISABLING [A20]
     kinesis: float = 0.0  # a Kinesis streaming destination ENABLING / UPDATING / DISABLING [A21]
+    backup: float = 0.0  # an on-demand backup CREATING before it is AVAILABLE [A25]
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -39,6 +40,7 @@ class Faults:
     drop_connection: float = 0.0
     resource_in_use: float = 0.0
     limit_exceeded: float = 0.0
+    backup_unavailable: float = 0.0  # CreateBackup only: ContinuousBackupsUnavailableException [A25]
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -56,7 +58,7 @@ class Faults:
         return any(getattr(self, name) > 0 for name in FAULT_KINDS)
 
 
-FAULT_KINDS = ("throttle", "server_error", "drop_connection", "resource_in_use", "limit_exceeded")
+FAULT_KINDS = ("throttle", "server_error", "drop_connection", "resource_in_use", "limit_exceeded", "backup_unavailable")
 
 
 @dataclass(frozen=True)

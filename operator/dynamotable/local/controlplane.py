@@ -7,7 +7,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import insights, keyschemas, kinesis_destination, messages, motobackend, policies, replicas, subresources
+from . import (
+    insights,
+    keyschemas,
+    kinesis_destination,
+    messages,
+    motobackend,
+    on_demand_backups,
+    policies,
+    replicas,
+    subresources,
+)
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -55,6 +65,9 @@ class ControlPlane:
             "UpdateKinesisStreamingDestination": lambda req, now: kinesis_destination.update(self, req, now),
             "DisableKinesisStreamingDestination": lambda req, now: kinesis_destination.disable(self, req, now),
             "DescribeKinesisStreamingDestination": lambda req, now: kinesis_destination.describe(self, req, now),
+            "CreateBackup": lambda req, now: on_demand_backups.create_backup(self, req, now),
+            "DescribeBackup": lambda req, now: on_demand_backups.describe_backup(self, req, now),
+            "ListBackups": lambda req, now: on_demand_backups.list_backups(self, req, now),
         }
 
     # ---- plumbing -------------------------------------------------------------------------------------------
@@ -226,6 +239,7 @@ class ControlPlane:
             if state.phase is not None:
                 # [API DeleteTable, A4] a CREATING or UPDATING table cannot be deleted.
                 raise messages.table_busy(state.phase, name)
+            on_demand_backups.check_delete(request, name, now)
             if table.deletion_protection_enabled:
                 # [A12] DeletionProtectionEnabled blocks DeleteTable with a ValidationException.
                 raise messages.validation(

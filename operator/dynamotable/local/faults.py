@@ -35,6 +35,9 @@ CONTROL_PLANE = frozenset(
         "UpdateKinesisStreamingDestination",
         "DisableKinesisStreamingDestination",
         "DescribeKinesisStreamingDestination",
+        "CreateBackup",
+        "DescribeBackup",
+        "ListBackups",
     }
 )
 
@@ -78,6 +81,8 @@ class FaultInjector:
                     return None
                 if kind == "limit_exceeded" and operation not in LIMIT_OPERATIONS:
                     return None
+                if kind == "backup_unavailable" and operation != "CreateBackup":
+                    return None
                 return kind
         return None
 
@@ -94,6 +99,9 @@ def fault_error(kind: str, request: DynamoRequest) -> AwsError:
     if kind == "limit_exceeded":
         # [TF, API LimitExceededException] the concurrency variant, recognised by "simultaneously".
         return messages.limit_exceeded(messages.LIMIT_SIMULTANEOUS)
+    if kind == "backup_unavailable":
+        # [API CreateBackup, A25] "Backups have not yet been enabled for this table."
+        return AwsError("ContinuousBackupsUnavailableException", f"Backups are not yet enabled for table {name}")
     raise ValueError(f"no error reply for fault {kind!r}")
 
 

@@ -184,7 +184,7 @@ class Reconciler:
         spec = copy.deepcopy(dict(body.get("spec") or {}))
         spec.setdefault("deletionPolicy", self.settings.default_deletion_policy.value)
         pin_recorded_region(spec, body, deleting=deleting)
-        keep = ("name", "namespace", "labels", "annotations", "generation", "uid")
+        keep = ("name", "namespace", "labels", "annotations", "generation", "uid", "deletionTimestamp")
         return {
             "apiVersion": body.get("apiVersion", s.API_VERSION),
             "kind": body.get("kind", s.KIND),
@@ -774,7 +774,7 @@ class Reconciler:
         reason, message = _ready_of(outcome.status)
         self.metrics.reconciles.labels(trigger=Trigger.DELETE.value, result=reason or "Unknown").inc()
         if outcome.done:
-            gone = outcome.status.table_status is None and manifest.spec.deletion_policy == s.DeletionPolicy.DELETE
+            gone = outcome.status.table_status is None and manifest.spec.deletion_policy != s.DeletionPolicy.RETAIN
             events.post(body, "Normal", events.DELETED if gone else events.RETAINED, message)
             self._release(body)
             self._forget(key)

@@ -29,7 +29,12 @@ ANY = "*"
 MANAGED_POLICY_MAX_CHARS = 6144
 
 # Operations that authorize against no resource: IAM only accepts "*" for them.
-ACCOUNT_LEVEL_DYNAMODB = frozenset({"DescribeEndpoints", "DescribeLimits", "ListTables", "ListGlobalTables"})
+# ListBackups has no resource type (Service Authorization Reference): "*" too (deletionPolicy Snapshot, A25).
+ACCOUNT_LEVEL_DYNAMODB = frozenset(
+    {"DescribeEndpoints", "DescribeLimits", "ListTables", "ListGlobalTables", "ListBackups"}
+)
+# Reads of a table's backups, whose ARNs are <table ARN>/backup/<id> (the backup resource type, A25).
+BACKUP_READS = frozenset({"dynamodb:DescribeBackup"})
 # Operations that need no IAM permission at all.
 NO_PERMISSION_NEEDED = frozenset({"sts:GetCallerIdentity"})
 
@@ -413,8 +418,8 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     dynamodb_ops = {op for op in ops if op.startswith("dynamodb:")}
     account_ops = {op for op in dynamodb_ops if op.split(":", 1)[1] in ACCOUNT_LEVEL_DYNAMODB}
     table_ops = dynamodb_ops - account_ops
-    reads = {op for op in table_ops if _is_read(op)}
-    changes = table_ops - reads - {"dynamodb:CreateTable"}
+    reads = {op for op in table_ops if _is_read(op)} - BACKUP_READS
+    changes = table_ops - reads - BACKUP_READS - {"dynamodb:CreateTable"}
     account = scope.account_id
     tables = scope.table_arns()
 
@@ -432,6 +437,9 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
         statements.append(_statement("ChangeOwnedTables", changes, tables, owned_table(scope)))
     if account_ops:
         statements.append(_statement("AccountLevelReads", account_ops, [ANY]))
+    if BACKUP_READS & table_ops:
+        backups = [f"{a}/backup/*" for a in tables]
+        statements.append(_statement("ReadFinalBackups", sorted(BACKUP_READS & table_ops), backups))
     replica_arns = scope.replica_arns()
     if replica_arns and "dynamodb:UpdateTable" in ops:
         statements.append(_statement("ManageReplicas", REPLICA_ACTIONS, replica_arns))
