@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import insights, kinesis_destination, messages, motobackend, policies, replicas, subresources
+from . import global_tables, insights, kinesis_destination, messages, motobackend, policies, replicas, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -165,7 +165,9 @@ class ControlPlane:
         data = self.gateway.call_ok(request.environ, "DescribeTable", {"TableName": name})
         state = self.record(request.account, request.region, name)
         members = replicas.describe(self, request.account, request.region, name)
-        return shape_table(data["Table"], state, now, self.wall.at(now), members)
+        shaped = shape_table(data["Table"], state, now, self.wall.at(now), members)
+        shaped.update(global_tables.describe_group(self, request.account, name, now))
+        return shaped
 
     # ---- tables ---------------------------------------------------------------------------------------------
 
