@@ -1,4 +1,4 @@
-"""Global tables complete, engine x local endpoint over HTTP (A13, A27): each per-replica override converges
+"""Global tables complete, engine x local endpoint over HTTP (A13, A13.2): each per-replica override converges
 and its drift is set back; a STRONG table with a witness converges in one call; when the replica set changes
 the new replica is added before the old one is removed (in the recorded request order).
 

@@ -1,4 +1,4 @@
-"""Validation of per-replica overrides and multi-Region strong consistency (A13, A27): each error names its
+"""Validation of per-replica overrides and multi-Region strong consistency (A13, A13.2): each error names its
 field, and where the CRD carries a rule, admission gives the same verdict."""
 
 from __future__ import annotations

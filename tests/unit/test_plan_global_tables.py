@@ -1,4 +1,4 @@
-"""The planner's global-table rules (A13 overrides and order, A27 multi-Region strong consistency): one case per
+"""The planner's global-table rules (A13 overrides and order, A13.2 multi-Region strong consistency): one case per
 rule, named for it, with the exact steps (see test_plan_rules.py for the style)."""
 
 from __future__ import annotations

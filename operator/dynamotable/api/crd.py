@@ -165,7 +165,7 @@ _STRONG = "(has(self.multiRegionConsistency) && self.multiRegionConsistency == '
 _MRSC_SETS = "[" + ", ".join("[" + ", ".join(f"'{r}'" for r in rs) + "]" for rs in s.MRSC_REGION_SETS.values()) + "]"
 _GSI_NAMES = "(has(self.globalSecondaryIndexes) ? self.globalSecondaryIndexes.map(g, g.name) : [])"
 _REPLICA_GSIS = "!has(self.replicas) || self.replicas.all(r, !has(r.globalSecondaryIndexes) || "
-# [A13, A27] global tables: per-replica overrides and multi-Region strong consistency.
+# [A13, A13.2] global tables: per-replica overrides and multi-Region strong consistency.
 SPEC_RULES += (
     (
         f"{_BILLING} == 'PROVISIONED' || !has(self.replicas) || self.replicas.all(r, !has(r.readCapacityOverride) "

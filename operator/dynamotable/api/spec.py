@@ -366,7 +366,7 @@ class ReplicaGlobalSecondaryIndex(Model):
     )
 
 
-# [A27] Multi-Region strong consistency: the table, its replicas and its witness lie in one of these region sets.
+# [A13.2] Multi-Region strong consistency: the table, its replicas and its witness lie in one of these region sets.
 MRSC_REGION_SETS: dict[str, tuple[str, ...]] = {
     "US": ("us-east-1", "us-east-2", "us-west-2"),
     "EU": ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),

@@ -666,7 +666,7 @@ def _strong_region_sets() -> str:
 
 
 def rule_multi_region_consistency(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
-    """[A27] STRONG: exactly three regions (the table's and two replicas, or one replica and a witness), all in
+    """[A13.2] STRONG: exactly three regions (the table's and two replicas, or one replica and a witness), all in
     one region set; a witness only with STRONG; TTL and local secondary indexes are not supported."""
     spec = m.spec
     strong = spec.multi_region_consistency == s.MultiRegionConsistency.STRONG

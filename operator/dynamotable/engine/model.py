@@ -122,7 +122,7 @@ class ObservedReplicaGsi:
 
 @dataclass(frozen=True, slots=True)
 class ObservedWitness:
-    """A witness of a multi-Region strongly consistent global table (A27)."""
+    """A witness of a multi-Region strongly consistent global table (A13.2)."""
 
     region: str
     status: str  # CREATING, ACTIVE, DELETING

@@ -1032,7 +1032,7 @@ class _Planner:
         return "; DynamoDB enables a NEW_AND_OLD_IMAGES stream on the table, which has none"
 
     def plan_consistency(self) -> set[str] | None:
-        """[A27] None: the replicas are planned one by one (EVENTUAL). Otherwise the regions this plan creates:
+        """[A13.2] None: the replicas are planned one by one (EVENTUAL). Otherwise the regions this plan creates:
         every replica of a new STRONG global table in one call, or none when the consistency or the regions of a
         STRONG table would change, which is blocked."""
         spec, live = self.spec, self.live
@@ -1046,7 +1046,7 @@ class _Planner:
                 self.differ(f"replicas[{region}]", "present", None)
             if spec.witness_region is not None:
                 self.differ("witnessRegion", spec.witness_region, None)
-            # rule: STRONG is set with the replica Creates and the witness Create, all in one call (A27, A3.6)
+            # rule: STRONG is set with the replica Creates and the witness Create, all in one call (A13.2, A3.6)
             witness = f" and a witness in {spec.witness_region}" if spec.witness_region else ""
             self.update_table(
                 plan_replicas.strong_request(spec),
@@ -1055,7 +1055,7 @@ class _Planner:
             )
             return set(regions)
         if have != want:
-            # rule: a global table's consistency is fixed when its replicas are created (A27)
+            # rule: a global table's consistency is fixed when its replicas are created (A13.2)
             self.differ("multiRegionConsistency", want, have)
             self.block(
                 Reason.REPLACEMENT_REQUIRED,
@@ -1071,7 +1071,7 @@ class _Planner:
         return None
 
     def check_strong_regions(self) -> None:
-        """[A27] A STRONG global table keeps the three regions it was created with: changes are blocked."""
+        """[A13.2] A STRONG global table keeps the three regions it was created with: changes are blocked."""
         spec, live = self.spec, self.live
         have = sorted(r.region for r in live.replicas), sorted(w.region for w in live.witnesses)
         want = sorted(r.region for r in spec.replicas or []), sorted(filter(None, [spec.witness_region]))

@@ -7,7 +7,7 @@ Rules (docs/reference/dynamodb-rules.md):
 - an override the spec leaves out means the source table's setting: a live override that differs from it is
   set back to the source's value, since AWS has no action that removes an override (A13);
 - STRONG: every replica Create, the witness Create and `MultiRegionConsistency` go in one call, the exception to
-  one replica action per call; the consistency of a global table never changes once its replicas exist (A27).
+  one replica action per call; the consistency of a global table never changes once its replicas exist (A13.2).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def create_action(want: s.Replica) -> dict[str, Any]:
 
 
 def strong_request(spec: s.DynamoTableSpec) -> dict[str, Any]:
-    """[A27] The one UpdateTable that makes a table a STRONG global table: every replica and the witness."""
+    """[A13.2] The one UpdateTable that makes a table a STRONG global table: every replica and the witness."""
     request: dict[str, Any] = {
         "ReplicaUpdates": [{"Create": create_action(r)} for r in spec.replicas or []],
         "MultiRegionConsistency": STRONG,

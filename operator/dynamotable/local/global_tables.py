@@ -1,11 +1,11 @@
-"""Multi-Region strong consistency and per-replica overrides, which moto knows nothing of [A13, A27, B1].
+"""Multi-Region strong consistency and per-replica overrides, which moto knows nothing of [A13, A13.2, B1].
 
 A STRONG global table is made by one UpdateTable carrying every replica Create, the witness Create and
 `MultiRegionConsistency: STRONG` [DG-MRSC]. The endpoint checks what AWS documents for it (three regions, one
 region set, an empty table that is not yet global), keeps the consistency and the witness per global table
 (the witness is CREATING, then ACTIVE on the endpoint's clock, like a replica) and describes them in every
 member's DescribeTable. Overrides given on a replica's Create or Update are kept with that replica and listed in
-`Replicas[]` as AWS lists them. The error texts are the endpoint's own where AWS's could not be found (A27).
+`Replicas[]` as AWS lists them. The error texts are the endpoint's own where AWS's could not be found (A13.2).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ OVERRIDE_KEYS = ("ProvisionedThroughputOverride", "OnDemandThroughputOverride")
 
 @dataclass
 class Strong:
-    """[A27] A STRONG global table: its witness (if any), CREATING until `witness_until`."""
+    """[A13.2] A STRONG global table: its witness (if any), CREATING until `witness_until`."""
 
     witness: str | None
     witness_until: float = 0.0
@@ -47,7 +47,7 @@ def witness_actions(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def check_shape(body: dict[str, Any], replica_kinds: list[str]) -> None:
-    """[A3.6, A27] The request rules of MultiRegionConsistency and GlobalTableWitnessUpdates alone."""
+    """[A3.6, A13.2] The request rules of MultiRegionConsistency and GlobalTableWitnessUpdates alone."""
     strong = body.get("MultiRegionConsistency") == STRONG
     witnesses = witness_actions(body)
     if body.get("GlobalTableWitnessUpdates") is not None and len(witnesses) != 1:
@@ -64,12 +64,12 @@ def check_shape(body: dict[str, Any], replica_kinds: list[str]) -> None:
 
 
 def strong_creates_allowed(body: dict[str, Any], creates: int) -> bool:
-    """[A27, A3.6] The replica Creates of a new STRONG global table go in one call: two, or one with a witness."""
+    """[A13.2, A3.6] The replica Creates of a new STRONG global table go in one call: two, or one with a witness."""
     return body.get("MultiRegionConsistency") == STRONG and creates + len(witness_actions(body)) == MRSC_REGIONS - 1
 
 
 def check_strong(control: ControlPlane, account: str, region: str, table: Any, body: dict[str, Any]) -> str | None:
-    """[A27, DG-MRSC] State rules of a request making a STRONG global table; returns its witness region."""
+    """[A13.2, DG-MRSC] State rules of a request making a STRONG global table; returns its witness region."""
     if body.get("MultiRegionConsistency") != STRONG:
         if control.registry.strong.get((account, table.name)) is not None and _creates(body):
             raise messages.validation(

@@ -29,7 +29,7 @@ class ReplicaAction:
     region: str
     params: dict[str, Any]
     key_arn: str | None = None  # the replica's KMS key, resolved in its region
-    more: list[ReplicaAction] = field(default_factory=list)  # [A27] the other Creates of a STRONG table
+    more: list[ReplicaAction] = field(default_factory=list)  # [A13.2] the other Creates of a STRONG table
     strong: bool = False
     witness: str | None = None
 
@@ -125,7 +125,7 @@ def apply(
     for one in [action, *action.more]:
         _apply_one(control, request, state, one, now=now)
     if action.strong:
-        # [A27] the consistency and the witness belong to the global table: every member describes them
+        # [A13.2] the consistency and the witness belong to the global table: every member describes them
         global_tables.start_strong(control, request.account, state.table.name, action.witness, now)
     global_tables.delete_witness(control, request.account, state.table.name, request.payload)
 

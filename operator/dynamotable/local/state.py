@@ -135,7 +135,7 @@ class Registry:
 
     tables: dict[TableKey, TableState] = field(default_factory=dict)
     groups: dict[GroupKey, set[str]] = field(default_factory=dict)  # global table -> member regions
-    strong: dict[GroupKey, Any] = field(default_factory=dict)  # [A27] STRONG global tables (global_tables.Strong)
+    strong: dict[GroupKey, Any] = field(default_factory=dict)  # [A13.2] STRONG global tables (global_tables.Strong)
     pending: list[PendingEntry] = field(default_factory=list)  # a heap on the endpoint clock
     # [A18] per (account, region): the tables in a table operation, and those of them in a create with indexes
     busy: dict[tuple[str, str], set[str]] = field(default_factory=dict)

@@ -139,7 +139,7 @@ def check_request(body: dict[str, Any], region: str, rules: Rules) -> None:
         # [TF, A3.4] "Server-Side Encryption modification must be the only operation in the request".
         raise messages.invalid("Server-Side Encryption modification must be the only operation in the request")
     if "ReplicaUpdates" in members and set(members) - {"ReplicaUpdates", "GlobalTableWitnessUpdates"}:
-        # [ACK, TF #13523, A3.6] replica actions travel alone (with the witness of a STRONG table, A27).
+        # [ACK, TF #13523, A3.6] replica actions travel alone (with the witness of a STRONG table, A13.2).
         raise messages.invalid("Replica modification must be the only operation in the request")
     if structural and "ProvisionedThroughput" in members:
         # [API, TF "Cannot create or delete index while updating table ProvisionedThroughput", A3.1-2]
@@ -232,7 +232,7 @@ def _check_replica_shape(body: dict[str, Any], region: str) -> None:
             "Only Replica Create actions are supported when MultiRegionConsistency parameter is provided."
         )
     if body.get("GlobalTableWitnessUpdates") is not None and body.get("ReplicaUpdates") is None:
-        # [A27] a witness is created with the replicas of a STRONG table, and deleted with a replica
+        # [A13.2] a witness is created with the replicas of a STRONG table, and deleted with a replica
         raise messages.validation("GlobalTableWitnessUpdates must be sent together with ReplicaUpdates.")
     entries = body.get("ReplicaUpdates")
     if entries is None:
