@@ -234,6 +234,7 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "autoscaling": "read and write auto scaling of a PROVISIONED table and its GSI",
     "contributor-insights": "contributor insights on the table and a GSI",
     "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
+    "global-table-overrides": "a global table whose replica overrides its table class and read maxima",
 }
 
 
