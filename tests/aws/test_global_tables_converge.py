@@ -20,6 +20,7 @@ from dynamotable.engine.execute import execute
 from dynamotable.engine.model import ObservedTable, is_mutating
 from dynamotable.engine.observe import observe
 from dynamotable.engine.plan import plan
+from dynamotable.engine.plan_delete import plan_delete
 from dynamotable.local import Latency, LocalEndpoint
 
 REGION = "us-east-1"
@@ -229,3 +230,26 @@ def test_a_replica_moved_to_another_region_is_added_before_the_old_one_is_remove
     order = [next(iter(c["ReplicaUpdates"][0].items())) for c in replica_calls(endpoint, start)]
     assert [(kind, body["RegionName"]) for kind, body in order] == [("Create", "eu-west-1"), ("Delete", WEST)]
     assert [r.region for r in live.replicas] == ["eu-west-1"]
+
+
+def test_a_strong_table_with_a_witness_is_deleted(
+    endpoint: LocalEndpoint, clock: Clock, factory: ClientFactory
+) -> None:
+    m = manifest(
+        deletionPolicy="Delete", multiRegionConsistency="STRONG", witnessRegion="us-east-2", replicas=[{"region": WEST}]
+    )
+    converge(factory, clock, m)
+    start = len(endpoint.requests())
+    for _ in range(MAX_PASSES):
+        observed = observe(factory, m, region=REGION)
+        the_plan = plan_delete(m, observed, region=REGION, owner=OWNER)
+        assert the_plan.blocked == [], the_plan.blocked
+        if the_plan.waiting:
+            clock.now += 1.0
+            continue
+        if not the_plan.steps:
+            break
+        execute(factory, the_plan.steps[0])
+    (call,) = replica_calls(endpoint, start)
+    assert call["GlobalTableWitnessUpdates"] == [{"Delete": {"RegionName": "us-east-2"}}]
+    assert observe(factory, m, region=REGION) is None

@@ -3,12 +3,15 @@ rule, named for it, with the exact steps (see test_plan_rules.py for the style).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_plan_rules import CASES as BASE_CASES
 from test_plan_rules import REGION, Case, _in_order, _run, attrs, gsi, live, manifest, spec_gsi, upd
 
 from dynamotable.engine.model import ObservedReplica, ObservedReplicaGsi, ObservedWitness, OnDemand
 from dynamotable.engine.plan import plan
+from dynamotable.engine.plan_delete import plan_delete
 
 NAOI = {"enabled": True, "viewType": "NEW_AND_OLD_IMAGES"}
 STREAMED = {"stream_enabled": True, "stream_view_type": "NEW_AND_OLD_IMAGES"}
@@ -324,3 +327,33 @@ def test_rule_strong_at_create_follows_the_create_table() -> None:
     assert [s.operation for s in steps[:2]] == ["CreateTable", "UpdateTable"]
     assert steps[1].request["MultiRegionConsistency"] == "STRONG"
     assert steps[1].request["GlobalTableWitnessUpdates"] == [{"Create": {"RegionName": "us-east-2"}}]
+
+
+def test_rule_the_witness_is_deleted_with_the_first_replica() -> None:
+    m = manifest(
+        deletionPolicy="Delete",
+        stream=NAOI,
+        multiRegionConsistency="STRONG",
+        witnessRegion="us-east-2",
+        replicas=[{"region": WEST}],
+    )
+    observed = live(
+        **STREAMED,
+        replicas=(replica(),),
+        witnesses=(ObservedWitness("us-east-2", "ACTIVE"),),
+        multi_region_consistency="STRONG",
+    )
+    steps = plan_delete(m, observed, region=REGION, owner="shop/orders").steps
+    assert [(st.operation, dict(st.request)) for st in steps] == [
+        (
+            "UpdateTable",
+            {
+                "TableName": "orders",
+                "ReplicaUpdates": [{"Delete": {"RegionName": WEST}}],
+                "GlobalTableWitnessUpdates": [{"Delete": {"RegionName": "us-east-2"}}],
+            },
+        ),
+        ("DeleteTable", {"TableName": "orders"}),
+    ]
+    waiting = replace(observed, witnesses=(ObservedWitness("us-east-2", "CREATING"),))
+    assert plan_delete(m, waiting, region=REGION, owner="shop/orders").waiting == ["witness in us-east-2 is CREATING"]

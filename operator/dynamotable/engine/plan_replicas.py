@@ -71,6 +71,13 @@ def strong_request(spec: s.DynamoTableSpec) -> dict[str, Any]:
     return request
 
 
+def witness_delete(live: ObservedTable, *, first: bool) -> dict[str, Any]:
+    """[A13.2] A witness is deleted only together with a replica: with the first replica Delete of a deletion."""
+    if not first or not live.witnesses:
+        return {}
+    return {"GlobalTableWitnessUpdates": [{"Delete": {"RegionName": w.region}} for w in live.witnesses]}
+
+
 def live_consistency(live: ObservedTable) -> str | None:
     """EVENTUAL or STRONG once the table has replicas or a witness (AWS's default is EVENTUAL); None before."""
     if not live.replicas and not live.witnesses:
