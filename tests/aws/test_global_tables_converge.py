@@ -253,3 +253,72 @@ def test_a_strong_table_with_a_witness_is_deleted(
     (call,) = replica_calls(endpoint, start)
     assert call["GlobalTableWitnessUpdates"] == [{"Delete": {"RegionName": "us-east-2"}}]
     assert observe(factory, m, region=REGION) is None
+
+
+def provisioned(**spec: Any) -> Any:
+    scaling = {"write": {"minCapacity": 5, "maxCapacity": 50, "targetUtilization": 70}}
+    gsi = {"name": "ByCategory", "hashKey": "cat", "readCapacity": 5, "writeCapacity": 5, "autoScaling": scaling}
+    return manifest(
+        billingMode="PROVISIONED",
+        readCapacity=5,
+        writeCapacity=5,
+        autoScaling=scaling,
+        globalSecondaryIndexes=[gsi],
+        **spec,
+    )
+
+
+def test_provisioned_read_capacity_overrides_converge_and_their_drift_is_set_back(
+    endpoint: LocalEndpoint, clock: Clock, factory: ClientFactory
+) -> None:
+    m = provisioned(
+        replicas=[
+            {
+                "region": WEST,
+                "readCapacityOverride": 20,
+                "globalSecondaryIndexes": [{"name": "ByCategory", "readCapacityOverride": 10}],
+            }
+        ]
+    )
+    live, _ = converge(factory, clock, m)
+    entry = described_replica(factory)
+    assert entry["ProvisionedThroughputOverride"] == {"ReadCapacityUnits": 20}
+    assert entry["GlobalSecondaryIndexes"] == [
+        {"IndexName": "ByCategory", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 10}}
+    ]
+    assert live.replicas[0].read_capacity_override == 20
+    factory.dynamodb(REGION).update_table(
+        TableName="orders",
+        ReplicaUpdates=[
+            {
+                "Update": {
+                    "RegionName": WEST,
+                    "ProvisionedThroughputOverride": {"ReadCapacityUnits": 12},
+                    "GlobalSecondaryIndexes": [
+                        {"IndexName": "ByCategory", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 3}}
+                    ],
+                }
+            }
+        ],
+    )
+    clock.now += 5.0
+    _, drift = converge(factory, clock, m)
+    assert drift == {
+        "replicas[us-west-2].readCapacityOverride",
+        "replicas[us-west-2].globalSecondaryIndexes[ByCategory].readCapacityOverride",
+    }
+    entry = described_replica(factory)
+    assert entry["ProvisionedThroughputOverride"] == {"ReadCapacityUnits": 20}
+    assert entry["GlobalSecondaryIndexes"][0]["ProvisionedThroughputOverride"] == {"ReadCapacityUnits": 10}
+
+
+def test_strong_with_two_replicas_converges_in_one_call(
+    endpoint: LocalEndpoint, clock: Clock, factory: ClientFactory
+) -> None:
+    m = manifest(multiRegionConsistency="STRONG", replicas=[{"region": WEST}, {"region": "us-east-2"}])
+    live, _ = converge(factory, clock, m)
+    (call,) = replica_calls(endpoint)
+    assert [u["Create"]["RegionName"] for u in call["ReplicaUpdates"]] == [WEST, "us-east-2"]
+    assert "GlobalTableWitnessUpdates" not in call
+    assert (live.multi_region_consistency, live.witnesses) == ("STRONG", ())
+    assert sorted(r.region for r in live.replicas) == ["us-east-2", WEST]
