@@ -699,10 +699,11 @@ CASES: list[Case] = [
             stream_view_type="NEW_AND_OLD_IMAGES",
             replicas=(ObservedReplica("ap-south-1", "ACTIVE", deletion_protection=False, pitr=False),),
         ),
+        # the additions come before the removal (plan_replicas: rule_replicas_added_before_removed)
         steps=[
-            upd(ReplicaUpdates=[{"Delete": {"RegionName": "ap-south-1"}}]),
             upd(ReplicaUpdates=[{"Create": {"RegionName": "us-west-2", "KMSMasterKeyId": WEST_CMK}}]),
             upd(ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]),
+            upd(ReplicaUpdates=[{"Delete": {"RegionName": "ap-south-1"}}]),
         ],
     ),
     Case(

@@ -235,6 +235,7 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "contributor-insights": "contributor insights on the table and a GSI",
     "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
     "multi-attribute-gsi": "a GSI with a multi-attribute key (hashKeys/rangeKeys)",
+    "global-table-overrides": "a global table whose replica overrides its table class and read maxima",
 }
 
 

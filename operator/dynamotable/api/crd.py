@@ -161,6 +161,59 @@ SPEC_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+_STRONG = "(has(self.multiRegionConsistency) && self.multiRegionConsistency == 'STRONG')"
+_MRSC_SETS = "[" + ", ".join("[" + ", ".join(f"'{r}'" for r in rs) + "]" for rs in s.MRSC_REGION_SETS.values()) + "]"
+_GSI_NAMES = "(has(self.globalSecondaryIndexes) ? self.globalSecondaryIndexes.map(g, g.name) : [])"
+_REPLICA_GSIS = "!has(self.replicas) || self.replicas.all(r, !has(r.globalSecondaryIndexes) || "
+# [A13, A13.2] global tables: per-replica overrides and multi-Region strong consistency.
+SPEC_RULES += (
+    (
+        f"{_BILLING} == 'PROVISIONED' || !has(self.replicas) || self.replicas.all(r, !has(r.readCapacityOverride) "
+        "&& (!has(r.globalSecondaryIndexes) || r.globalSecondaryIndexes.all(i, !has(i.readCapacityOverride))))",
+        "readCapacityOverride applies to PROVISIONED tables: use maxReadRequestUnitsOverride, or PROVISIONED",
+    ),
+    (
+        f"{_BILLING} == 'PAY_PER_REQUEST' || !has(self.replicas) || self.replicas.all(r, "
+        "!has(r.maxReadRequestUnitsOverride) && (!has(r.globalSecondaryIndexes) || "
+        "r.globalSecondaryIndexes.all(i, !has(i.maxReadRequestUnitsOverride))))",
+        "maxReadRequestUnitsOverride applies to PAY_PER_REQUEST tables: use readCapacityOverride, or PAY_PER_REQUEST",
+    ),
+    (
+        _REPLICA_GSIS + f"r.globalSecondaryIndexes.all(i, i.name in {_GSI_NAMES}))",
+        "a replica's globalSecondaryIndexes must name global secondary indexes of this spec",
+    ),
+    (
+        _REPLICA_GSIS + "r.globalSecondaryIndexes.all(i, r.globalSecondaryIndexes.exists_one(j, j.name == i.name)))",
+        "a replica overrides each global secondary index at most once",
+    ),
+    (
+        f"!has(self.witnessRegion) || {_STRONG}",
+        "witnessRegion needs multiRegionConsistency STRONG",
+    ),
+    (
+        f"!{_STRONG} || (has(self.witnessRegion) ? {_size('self.replicas')} == 1 : {_size('self.replicas')} == 2)",
+        "multiRegionConsistency STRONG spans exactly 3 regions: two replicas, or one replica and a witnessRegion",
+    ),
+    (
+        f"!{_STRONG} || {_MRSC_SETS}.exists(set, (!has(self.region) || self.region in set) && "
+        "(!has(self.replicas) || self.replicas.all(r, r.region in set)) && "
+        "(!has(self.witnessRegion) || self.witnessRegion in set))",
+        "multiRegionConsistency STRONG keeps the table, its replicas and its witness in one region set "
+        "(US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, eu-central-1; "
+        "AP: ap-northeast-1, ap-northeast-2, ap-northeast-3)",
+    ),
+    (
+        f"!{_STRONG} || !has(self.witnessRegion) || ((!has(self.region) || self.region != self.witnessRegion) && "
+        "(!has(self.replicas) || self.replicas.all(r, r.region != self.witnessRegion)))",
+        "the witnessRegion needs a region of its own, not the table's nor a replica's",
+    ),
+    (
+        f"!{_STRONG} || ((!has(self.ttl) || !has(self.ttl.enabled) || !self.ttl.enabled) && "
+        f"{_size('self.localSecondaryIndexes')} == 0)",
+        "multiRegionConsistency STRONG supports neither time to live nor local secondary indexes",
+    ),
+)
+
 TTL_RULE = (
     "!has(self.enabled) || !self.enabled || has(self.attributeName)",
     "ttl.enabled needs attributeName",

@@ -77,6 +77,11 @@ class TableClass(StrEnum):
     STANDARD_INFREQUENT_ACCESS = "STANDARD_INFREQUENT_ACCESS"
 
 
+class MultiRegionConsistency(StrEnum):
+    EVENTUAL = "EVENTUAL"
+    STRONG = "STRONG"
+
+
 class DeletionPolicy(StrEnum):
     RETAIN = "Retain"
     DELETE = "Delete"
@@ -390,8 +395,35 @@ class Ttl(Model):
     )
 
 
+class ReplicaGlobalSecondaryIndex(Model):
+    """Per-replica settings of one global secondary index of the table (ReplicaUpdates GlobalSecondaryIndexes)."""
+
+    name: ResourceName = Field(description="A global secondary index of this spec.")
+    read_capacity_override: CapacityUnits | None = Field(
+        default=None, description="Read capacity units of the index in this replica (PROVISIONED)."
+    )
+    max_read_request_units_override: OnDemandUnits | None = Field(
+        default=None, description="Max read request units of the index in this replica (PAY_PER_REQUEST); -1: none."
+    )
+
+
+# [A13.2] Multi-Region strong consistency: the table, its replicas and its witness lie in one of these region sets.
+MRSC_REGION_SETS: dict[str, tuple[str, ...]] = {
+    "US": ("us-east-1", "us-east-2", "us-west-2"),
+    "EU": ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),
+    "AP": ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+}
+MRSC_REGIONS = 3  # the table's region and two replicas, or one replica and a witness
+
+
+def mrsc_region_set(region: str) -> str | None:
+    """The name of the region set `region` belongs to, or None when STRONG is not available there."""
+    return next((name for name, regions in MRSC_REGION_SETS.items() if region in regions), None)
+
+
 class Replica(Model):
-    """A replica of a global table (version 2019.11.21) in another region."""
+    """A replica of a global table (version 2019.11.21) in another region. Overrides left out take the source
+    table's settings."""
 
     region: Region = Field(description="AWS region of the replica.")
     kms_key_arn: KmsKeyArn | None = Field(
@@ -401,6 +433,19 @@ class Replica(Model):
     point_in_time_recovery: bool = Field(default=False, description="Point-in-time recovery on the replica.")
     propagate_tags: bool = Field(default=False, description="Copy the table's tags to the replica.")
     deletion_protection: bool | None = Field(default=None, description="Deletion protection on the replica.")
+    table_class: Annotated[TableClass, Lax] | None = Field(
+        default=None, description="Table class of the replica; absent = the table's class."
+    )
+    read_capacity_override: CapacityUnits | None = Field(
+        default=None, description="Read capacity units of the replica (PROVISIONED); absent = the table's."
+    )
+    max_read_request_units_override: OnDemandUnits | None = Field(
+        default=None,
+        description="Max read request units of the replica (PAY_PER_REQUEST); absent = the table's; -1: none.",
+    )
+    global_secondary_indexes: list[ReplicaGlobalSecondaryIndex] = Field(
+        default_factory=list, max_length=MAX_GSIS, description="Per-index overrides in this replica."
+    )
 
 
 class KinesisStreamingDestination(Model):
@@ -516,6 +561,13 @@ class DynamoTableSpec(Model):
     replicas: list[Replica] | None = Field(
         default=None,
         description="Replica regions (global table). Absent = replicas not managed; [] = no replicas.",
+    )
+    multi_region_consistency: Annotated[MultiRegionConsistency, Lax] = Field(
+        default=MultiRegionConsistency.EVENTUAL,
+        description="EVENTUAL (default) or STRONG: chosen when the replicas are created; STRONG needs three regions.",
+    )
+    witness_region: Region | None = Field(
+        default=None, description="Witness region of a STRONG global table with one replica."
     )
     tags: dict[str, str] | None = Field(default=None, description="Tags; absent = not managed.")
     auto_scaling: AutoScaling | None = Field(

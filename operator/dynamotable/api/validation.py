@@ -664,6 +664,117 @@ def rule_replicas(m: s.DynamoTable, default_region: str | None) -> Iterator[Spec
             )
 
 
+def _capacity_override_errors(
+    path: str, provisioned: bool, read: int | None, max_read: int | None
+) -> Iterator[SpecError]:
+    if read is not None and not provisioned:
+        yield SpecError(
+            f"{path}.readCapacityOverride",
+            f"{read} is a provisioned read capacity, and the table is PAY_PER_REQUEST; use "
+            "maxReadRequestUnitsOverride, or billingMode PROVISIONED",
+        )
+    if max_read is not None and provisioned:
+        yield SpecError(
+            f"{path}.maxReadRequestUnitsOverride",
+            f"{max_read} is an on-demand read maximum, and the table is PROVISIONED; use readCapacityOverride, "
+            "or billingMode PAY_PER_REQUEST",
+        )
+
+
+def rule_replica_overrides(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """[A13] Per-replica overrides: read capacity for PROVISIONED tables, a read maximum for on-demand ones, and
+    per-index overrides of the spec's own global secondary indexes."""
+    spec = m.spec
+    provisioned = spec.billing_mode == s.BillingMode.PROVISIONED
+    gsis = [g.name for g in spec.global_secondary_indexes]
+    for i, rep in enumerate(spec.replicas or []):
+        path = f"spec.replicas[{i}]"
+        yield from _capacity_override_errors(
+            path, provisioned, rep.read_capacity_override, rep.max_read_request_units_override
+        )
+        seen: set[str] = set()
+        for j, index in enumerate(rep.global_secondary_indexes):
+            at = f"{path}.globalSecondaryIndexes[{j}]"
+            if index.name not in gsis:
+                yield SpecError(
+                    f"{at}.name",
+                    f"{shown(index.name)} is not a global secondary index of this spec; use one of "
+                    + (", ".join(gsis) if gsis else "none (the spec has no GSI): remove it"),
+                )
+            if index.name in seen:
+                yield SpecError(f"{at}.name", f"{shown(index.name)} is overridden twice in this replica; keep one")
+            seen.add(index.name)
+            yield from _capacity_override_errors(
+                at, provisioned, index.read_capacity_override, index.max_read_request_units_override
+            )
+
+
+def _strong_region_sets() -> str:
+    return "; ".join(f"{name}: {', '.join(regions)}" for name, regions in s.MRSC_REGION_SETS.items())
+
+
+def rule_multi_region_consistency(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
+    """[A13.2] STRONG: exactly three regions (the table's and two replicas, or one replica and a witness), all in
+    one region set; a witness only with STRONG; TTL and local secondary indexes are not supported."""
+    spec = m.spec
+    strong = spec.multi_region_consistency == s.MultiRegionConsistency.STRONG
+    if not strong:
+        if spec.witness_region is not None:
+            yield SpecError(
+                "spec.witnessRegion",
+                f"{bare(spec.witness_region)} is a witness, which only a STRONG global table has; set "
+                "multiRegionConsistency: STRONG, or remove witnessRegion",
+            )
+        return
+    replicas = spec.replicas or []
+    witness = spec.witness_region
+    count = 1 + len(replicas) + (1 if witness else 0)
+    if len(replicas) not in (1, 2) or count != s.MRSC_REGIONS:
+        yield SpecError(
+            "spec.replicas",
+            f"multiRegionConsistency STRONG spans exactly 3 regions and this spec has {count} (the table's, "
+            f"{len(replicas)} replica(s){' and a witness' if witness else ''}); list two replicas, or one replica "
+            "and a witnessRegion",
+        )
+    own = spec.region or default_region
+    regions = [("spec.region", own)] if own else []
+    regions += [(f"spec.replicas[{i}].region", r.region) for i, r in enumerate(replicas)]
+    if witness:
+        regions.append(("spec.witnessRegion", witness))
+    sets = {path: s.mrsc_region_set(region) for path, region in regions}
+    for path, region in regions:
+        if sets[path] is None:
+            yield SpecError(
+                path,
+                f"{bare(region)} does not offer multi-Region strong consistency; use a region of one set "
+                f"({_strong_region_sets()})",
+            )
+    anchored = [(path, region) for path, region in regions if sets[path] is not None]
+    for path, region in anchored[1:]:
+        first_path, first = anchored[0]
+        if sets[path] != sets[first_path]:
+            yield SpecError(
+                path,
+                f"{bare(region)} is in the {sets[path]} region set and {bare(first)} in the {sets[first_path]} set; "
+                f"a STRONG global table stays within one set ({_strong_region_sets()})",
+            )
+    if witness and (witness == own or any(r.region == witness for r in replicas)):
+        yield SpecError(
+            "spec.witnessRegion",
+            f"{bare(witness)} already holds the table or a replica; the witness needs a region of its own",
+        )
+    if spec.ttl is not None and spec.ttl.enabled:
+        yield SpecError(
+            "spec.ttl.enabled",
+            "time to live is not supported on a STRONG global table; disable ttl, or use EVENTUAL",
+        )
+    if spec.local_secondary_indexes:
+        yield SpecError(
+            "spec.localSecondaryIndexes",
+            "local secondary indexes are not supported on a STRONG global table; remove them, or use EVENTUAL",
+        )
+
+
 def is_tag_character(c: str) -> bool:
     return c in TAG_SPECIAL_CHARACTERS or unicodedata.category(c)[0] in "LNZ"
 
@@ -975,6 +1086,8 @@ RULES: tuple[Rule, ...] = (
     rule_sse,
     rule_kms_partition,
     rule_replicas,
+    rule_replica_overrides,
+    rule_multi_region_consistency,
     rule_auto_scaling,
     rule_contributor_insights,
     rule_resource_policy,

@@ -106,6 +106,29 @@ class ObservedReplica:
     deletion_protection: bool | None = None
     pitr: bool | None = None
     tags: Mapping[str, str] | None = None
+    # overrides as DescribeTable's Replicas[] shows them (A13); None = no override, the source's setting
+    table_class: str | None = None
+    read_capacity_override: int | None = None
+    max_read_override: int | None = None
+    gsi_overrides: tuple[ObservedReplicaGsi, ...] = ()
+
+    def gsi_override(self, name: str) -> ObservedReplicaGsi | None:
+        return next((g for g in self.gsi_overrides if g.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedReplicaGsi:
+    name: str
+    read_capacity_override: int | None = None
+    max_read_override: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedWitness:
+    """A witness of a multi-Region strongly consistent global table (A13.2)."""
+
+    region: str
+    status: str  # CREATING, ACTIVE, DELETING
 
 
 # ---------------------------------------------------------------------------- beyond the table itself
@@ -208,6 +231,8 @@ class ObservedTable:
     table_class: str = STANDARD
     deletion_protection: bool = False
     replicas: tuple[ObservedReplica, ...] = ()
+    multi_region_consistency: str | None = None  # EVENTUAL or STRONG on a global table; None when not shown
+    witnesses: tuple[ObservedWitness, ...] = ()
     ttl: ObservedTtl | None = None
     pitr: ObservedPitr | None = None
     tags: Mapping[str, str] = field(default_factory=dict)  # without aws: tags; includes ours

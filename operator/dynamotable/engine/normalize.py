@@ -27,9 +27,11 @@ from dynamotable.engine.model import (
     ObservedLsi,
     ObservedPitr,
     ObservedReplica,
+    ObservedReplicaGsi,
     ObservedSse,
     ObservedTable,
     ObservedTtl,
+    ObservedWitness,
     OnDemand,
     Warm,
 )
@@ -195,6 +197,41 @@ def normalize_replica(raw: Mapping[str, Any], regional: RegionalReplica | None) 
         deletion_protection=bool(dp) if regional.table is not None else None,
         pitr=normalize_pitr(regional.backups).enabled if regional.backups is not None else None,
         tags=normalize_tags(regional.tags) if regional.tags is not None else None,
+        table_class=(raw.get("ReplicaTableClassSummary") or {}).get("TableClass"),
+        read_capacity_override=_override(raw.get("ProvisionedThroughputOverride"), "ReadCapacityUnits"),
+        max_read_override=_override(raw.get("OnDemandThroughputOverride"), "MaxReadRequestUnits"),
+        gsi_overrides=tuple(
+            sorted(
+                (
+                    ObservedReplicaGsi(
+                        name=g["IndexName"],
+                        read_capacity_override=_override(g.get("ProvisionedThroughputOverride"), "ReadCapacityUnits"),
+                        max_read_override=_override(g.get("OnDemandThroughputOverride"), "MaxReadRequestUnits"),
+                    )
+                    for g in raw.get("GlobalSecondaryIndexes") or []
+                    if g.get("IndexName")
+                ),
+                key=lambda g: g.name,
+            )
+        ),
+    )
+
+
+def _override(raw: Mapping[str, Any] | None, field: str) -> int | None:
+    value = (raw or {}).get(field)
+    return int(value) if value is not None else None
+
+
+def normalize_witnesses(raw: Iterable[Mapping[str, Any]] | None) -> tuple[ObservedWitness, ...]:
+    return tuple(
+        sorted(
+            (
+                ObservedWitness(region=w["RegionName"], status=w.get("WitnessStatus") or "ACTIVE")
+                for w in raw or []
+                if w.get("RegionName")
+            ),
+            key=lambda w: w.region,
+        )
     )
 
 
@@ -260,6 +297,8 @@ def normalize_table(
                 key=lambda r: r.region,
             )
         ),
+        multi_region_consistency=table.get("MultiRegionConsistency"),
+        witnesses=normalize_witnesses(table.get("GlobalTableWitnesses")),
         ttl=normalize_ttl(ttl) if ttl is not None else None,
         pitr=normalize_pitr(backups) if backups is not None else None,
         tags=normalize_tags(tags) if tags is not None else {},

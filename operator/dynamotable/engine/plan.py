@@ -31,7 +31,7 @@ from typing import Any, Literal
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG, RESERVED_TAG_PREFIXES
-from dynamotable.engine import plan_policy
+from dynamotable.engine import plan_policy, plan_replicas
 from dynamotable.engine.model import (
     ACTIVE,
     PAY_PER_REQUEST,
@@ -530,6 +530,9 @@ class _Planner:
         for rep in live.replicas:
             if rep.status in TRANSITIONING:
                 self.waiting.append(f"replica in {rep.region} is {rep.status}")
+        for witness in live.witnesses:
+            if witness.status != ACTIVE:
+                self.waiting.append(f"witness in {witness.region} is {witness.status}")
         if is_sse_transitioning(live.sse):
             self.waiting.append(f"encryption at rest is {live.sse.status}")
         if live.warm is not None and live.warm.status != ACTIVE:
@@ -1008,34 +1011,126 @@ class _Planner:
             )
         if not_active:
             return
-        self.plan_replica_removals()
-        new = [r for r in spec.replicas if live.replica(r.region) is None]
-        managed, want = self.desired_stream()
-        # validation (rule_replicas) refuses replicas with stream.enabled false: adding one would make AWS
-        # enable the stream the spec disables (A7, A13)
-        assert not (new and managed and want is None), "validated spec expected"
-        for added in new:
-            self.differ(f"replicas[{added.region}]", "present", None)
-            create: dict[str, Any] = {"RegionName": added.region}
-            if added.kms_key_arn:
-                create["KMSMasterKeyId"] = added.kms_key_arn
-            description = f"add a replica in {added.region} (the table's data is copied there; this can take a while"
-            if self.stream_view is None:
-                # rule: the first replica of a table without a stream makes AWS enable a NEW_AND_OLD_IMAGES
-                # stream (A7); the stream is not managed here (a managed one was enabled above), so the stream
-                # appearing is expected, never drift
-                description += "; DynamoDB enables a NEW_AND_OLD_IMAGES stream on the table, which has none"
-                self.stream_view = NAOI
-            self.update_table({"ReplicaUpdates": [{"Create": create}]}, description + ")")
-        created = {r.region for r in new}
+        created = self.plan_consistency()
+        if created is None:
+            created = self.plan_replica_set()
         for want_replica in spec.replicas:
             have = live.replica(want_replica.region)
             if have is None and want_replica.region not in created:
                 continue
             self.plan_replica_settings(want_replica, have)
 
+    def plan_replica_set(self) -> set[str]:
+        """Add the replicas the spec lists and the table lacks, then remove those it leaves out; returns the
+        regions added."""
+        spec, live = self.spec, self.live
+        new = [r for r in spec.replicas or [] if live.replica(r.region) is None]
+        managed, want = self.desired_stream()
+        # validation (rule_replicas) refuses replicas with stream.enabled false: adding one would make AWS
+        # enable the stream the spec disables (A7, A13)
+        assert not (new and managed and want is None), "validated spec expected"
+        # rule: replicas are added before others are removed, so the data never lives in fewer regions in
+        # between than before or after the change (A13); one replica action per call (A3.6)
+        for added in new:
+            self.differ(f"replicas[{added.region}]", "present", None)
+            description = f"add a replica in {added.region} (the table's data is copied there; this can take a while"
+            overrides = plan_replicas.override_text(plan_replicas.create_action(added))
+            if overrides:
+                description += f"; with {overrides}"
+            self.update_table(
+                {"ReplicaUpdates": [{"Create": plan_replicas.create_action(added)}]},
+                description + self.first_replica_stream_note() + ")",
+            )
+        self.plan_replica_removals()
+        return {r.region for r in new}
+
+    def first_replica_stream_note(self) -> str:
+        if self.stream_view is not None:
+            return ""
+        # rule: the first replica of a table without a stream makes AWS enable a NEW_AND_OLD_IMAGES stream (A7);
+        # the stream is not managed here (a managed one was enabled above), so the stream appearing is expected,
+        # never drift
+        self.stream_view = NAOI
+        return "; DynamoDB enables a NEW_AND_OLD_IMAGES stream on the table, which has none"
+
+    def plan_consistency(self) -> set[str] | None:
+        """[A13.2] None: the replicas are planned one by one (EVENTUAL). Otherwise the regions this plan creates:
+        every replica of a new STRONG global table in one call, or none when the consistency or the regions of a
+        STRONG table would change, which is blocked."""
+        spec, live = self.spec, self.live
+        want = spec.multi_region_consistency.value
+        have = plan_replicas.live_consistency(live)
+        regions = [r.region for r in spec.replicas or []]
+        if have is None:
+            if want != plan_replicas.STRONG or not regions:
+                return None
+            for region in regions:
+                self.differ(f"replicas[{region}]", "present", None)
+            if spec.witness_region is not None:
+                self.differ("witnessRegion", spec.witness_region, None)
+            # rule: STRONG is set with the replica Creates and the witness Create, all in one call (A13.2, A3.6)
+            witness = f" and a witness in {spec.witness_region}" if spec.witness_region else ""
+            self.update_table(
+                plan_replicas.strong_request(spec),
+                f"make the table a STRONG global table: replicas in {', '.join(regions)}{witness}, in one call "
+                "(the table must be empty" + self.first_replica_stream_note() + ")",
+            )
+            return set(regions)
+        if have != want:
+            # rule: a global table's consistency is fixed when its replicas are created (A13.2)
+            self.differ("multiRegionConsistency", want, have)
+            self.block(
+                Reason.REPLACEMENT_REQUIRED,
+                "multiRegionConsistency",
+                f"the global table is {have} and the spec asks for {want}: DynamoDB fixes a global table's "
+                "consistency when its replicas are created, and a STRONG one must start empty; create a new "
+                f"DynamoTable with multiRegionConsistency {want} and migrate the data, or set it back to {have}",
+            )
+            return set()
+        if want == plan_replicas.STRONG:
+            self.check_strong_regions()
+            return set()
+        return None
+
+    def check_strong_regions(self) -> None:
+        """[A13.2] A STRONG global table keeps the three regions it was created with: changes are blocked."""
+        spec, live = self.spec, self.live
+        have = sorted(r.region for r in live.replicas), sorted(w.region for w in live.witnesses)
+        want = sorted(r.region for r in spec.replicas or []), sorted(filter(None, [spec.witness_region]))
+        if have == want:
+            return
+        wanted = ", ".join(want[0]) + (f" + witness {want[1][0]}" if want[1] else "")
+        self.differ("replicas", wanted, ", ".join(have[0]))
+        self.block(
+            Reason.REPLACEMENT_REQUIRED,
+            "replicas",
+            f"a STRONG global table keeps the regions it was created with (replicas {', '.join(have[0])}"
+            + (f", witness {', '.join(have[1])}" if have[1] else "")
+            + "); restore spec.replicas and spec.witnessRegion to them, or create a new DynamoTable with the new "
+            "regions and migrate the data",
+        )
+
+    def plan_replica_overrides(self, want: s.Replica, have: ObservedReplica) -> None:
+        """[A13] Drift on a replica's overrides is set back in one Update action per call; the table class alone."""
+        table_class = self.spec.table_class.value if self.spec.table_class and self.managed("tableClass") else None
+        changes = [
+            plan_replicas.table_class_change(want, have, table_class or self.live.table_class),
+            plan_replicas.throughput_change(want, have, self.live),
+        ]
+        for change in changes:
+            if change is None:
+                continue
+            for field, desired, live in change.drift:
+                self.differ(field, desired, live)
+            self.update_table(
+                {"ReplicaUpdates": [{"Update": {"RegionName": want.region, **change.request}}]},
+                f"set {plan_replicas.override_text(change.request)} in the replica in {want.region}",
+            )
+
     def plan_replica_settings(self, want: s.Replica, have: ObservedReplica | None) -> None:
         region = want.region
+        if have is not None:
+            self.plan_replica_overrides(want, have)
         if (
             have is not None
             and want.kms_key_arn

@@ -25,6 +25,7 @@ from typing import Any
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG
+from dynamotable.engine import plan_replicas
 from dynamotable.engine.model import ACTIVE, Blocked, ObservedTable, Plan, Step
 from dynamotable.engine.plan import TRANSITIONING
 from dynamotable.engine.surface import previous_attached, removals_before_delete
@@ -72,6 +73,7 @@ def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, regi
     busy = [f"table is {observed.status}"] if observed.status != ACTIVE else []
     busy += [f"GSI {g.name} is {g.status}" for g in observed.gsis if g.status != ACTIVE]
     busy += [f"replica in {r.region} is {r.status}" for r in observed.replicas if r.status in TRANSITIONING]
+    busy += [f"witness in {w.region} is {w.status}" for w in observed.witnesses if w.status != ACTIVE]
     if busy:
         return Plan(waiting=busy)
 
@@ -93,10 +95,14 @@ def plan_delete(manifest: s.DynamoTable, observed: ObservedTable | None, *, regi
         Step(
             "UpdateTable",
             region,
-            {"TableName": name, "ReplicaUpdates": [{"Delete": {"RegionName": replica.region}}]},
+            {
+                "TableName": name,
+                "ReplicaUpdates": [{"Delete": {"RegionName": replica.region}}],
+                **plan_replicas.witness_delete(observed, first=i == 0),
+            },
             f"delete the replica in {replica.region} (before the table)",
         )
-        for replica in observed.replicas
+        for i, replica in enumerate(observed.replicas)
     ]
     steps += removals_before_delete(manifest, observed)
     steps.append(Step("DeleteTable", region, {"TableName": name}, f"delete table {name} in {region}"))

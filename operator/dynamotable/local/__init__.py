@@ -69,6 +69,11 @@ Replica streams: any view type; a table     | [A7, TF #43625, TF #19342, #34450]
   replicas exist                            |                                                     |
 Global table fan-out: GSIs, capacity,       | [DG-GT, A13]                                        | controlplane,
   class, TTL applied in every region        |                                                     |   subresources
+Replica overrides (throughput, index,      | [API ReplicationGroupMemberAction, A13.1]; moto     | global_tables,
+  table class) kept and described          |   ignores them [B1]                                 |   replicas
+STRONG global tables: one call, 3 regions  | [DG-MRSC, API GlobalTableWitnessUpdates, A13.2];    | global_tables,
+  of one set, empty table; witness         |   moto ignores them [B1]                            |   updates,
+  CREATING -> ACTIVE; consistency described |                                                     |   replicas
 Tags: upsert, aws: prefix and >50 refused,  | [API TagResource, DG-TAG, A11]; moto duplicates     | subresources
   missing ARN -> ResourceNotFound           |   keys and ignores missing ARNs [B1]                |
 TTL: already enabled/disabled, attribute    | [API UpdateTimeToLive, ACK, DG-Q, A5, A8]           | subresources

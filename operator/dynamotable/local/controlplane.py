@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import (
+    global_tables,
     insights,
     keyschemas,
     kinesis_destination,
@@ -178,7 +179,9 @@ class ControlPlane:
         data = self.gateway.call_ok(request.environ, "DescribeTable", {"TableName": name})
         state = self.record(request.account, request.region, name)
         members = replicas.describe(self, request.account, request.region, name)
-        return shape_table(data["Table"], state, now, self.wall.at(now), members)
+        shaped = shape_table(data["Table"], state, now, self.wall.at(now), members)
+        shaped.update(global_tables.describe_group(self, request.account, name, now))
+        return shaped
 
     # ---- tables ---------------------------------------------------------------------------------------------
 

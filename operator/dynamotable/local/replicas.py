@@ -9,10 +9,10 @@ stream can be neither disabled nor retyped (updates._plan_stream).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import messages, motobackend
+from . import global_tables, messages, motobackend
 from .state import ACTIVE, CREATING, DELETING, UPDATING, TableState
 from .updates import PROVISIONED, billing_of, current_sse_key, replica_actions, stream_enabled
 from .wire import DynamoRequest
@@ -29,6 +29,9 @@ class ReplicaAction:
     region: str
     params: dict[str, Any]
     key_arn: str | None = None  # the replica's KMS key, resolved in its region
+    more: list[ReplicaAction] = field(default_factory=list)  # [A13.2] the other Creates of a STRONG table
+    strong: bool = False
+    witness: str | None = None
 
 
 def describe(control: ControlPlane, account: str, region: str, name: str) -> list[dict[str, Any]]:
@@ -43,13 +46,26 @@ def describe(control: ControlPlane, account: str, region: str, name: str) -> lis
         entry: dict[str, Any] = {"RegionName": other, "ReplicaStatus": status}
         if state is not None and state.table_class:
             entry["ReplicaTableClassSummary"] = {"TableClass": state.table_class}
+        if state is not None:
+            global_tables.describe_overrides(entry, state)
         described.append(entry)
     return described
 
 
 def check(control: ControlPlane, request: DynamoRequest, table: Any, state: TableState) -> ReplicaAction:
     """State-dependent ReplicaUpdates rules; the request shape was checked by updates.check_request."""
-    kind, params = replica_actions(request.payload)[0]
+    witness = global_tables.check_strong(control, request.account, request.region, table, request.payload)
+    actions = [_check_one(control, request, table, kind, params) for kind, params in replica_actions(request.payload)]
+    first = actions[0]
+    first.more = actions[1:]
+    first.strong = request.payload.get("MultiRegionConsistency") == global_tables.STRONG
+    first.witness = witness
+    return first
+
+
+def _check_one(
+    control: ControlPlane, request: DynamoRequest, table: Any, kind: str, params: dict[str, Any]
+) -> ReplicaAction:
     account, name = request.account, table.name
     target = str(params.get("RegionName", ""))
     if not motobackend.known_region(account, target):
@@ -106,6 +122,17 @@ def _check_write_autoscaling(account: str, region: str, table: Any) -> None:
 def apply(
     control: ControlPlane, request: DynamoRequest, state: TableState, action: ReplicaAction, *, now: float
 ) -> None:
+    for one in [action, *action.more]:
+        _apply_one(control, request, state, one, now=now)
+    if action.strong:
+        # [A13.2] the consistency and the witness belong to the global table: every member describes them
+        global_tables.start_strong(control, request.account, state.table.name, action.witness, now)
+    global_tables.delete_witness(control, request.account, state.table.name, request.payload)
+
+
+def _apply_one(
+    control: ControlPlane, request: DynamoRequest, state: TableState, action: ReplicaAction, *, now: float
+) -> None:
     table = state.table
     account, name = request.account, table.name
     until = now + control.latency.replica
@@ -124,6 +151,7 @@ def apply(
         replica_state.on_demand = copy.deepcopy(state.on_demand)
         replica_state.index_on_demand = copy.deepcopy(state.index_on_demand)
         replica_state.ttl_changed_at = state.ttl_changed_at
+        global_tables.keep_overrides(replica_state, action.params)
         control.registry.join(account, name, request.region, action.region)
     elif action.kind == "Delete":
         replica = motobackend.find_table(account, action.region, name)
@@ -132,9 +160,11 @@ def apply(
             control.state_for(account, action.region, name, replica).start_phase(DELETING, until)
     else:
         replica = motobackend.find_table(account, action.region, name)
-        if replica is not None and action.params.get("TableClassOverride"):
+        if replica is not None:
             replica_state = control.state_for(account, action.region, name, replica)
-            replica_state.table_class = action.params["TableClassOverride"]
+            if action.params.get("TableClassOverride"):
+                replica_state.table_class = action.params["TableClassOverride"]
+            global_tables.keep_overrides(replica_state, action.params)
         until = now + control.latency.update
     state.start_phase(UPDATING, max(until, now + control.latency.update))
 

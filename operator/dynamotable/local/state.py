@@ -95,6 +95,9 @@ class TableState:
     # Both settle by time when read (no queue entry): they never make the table busy.
     insights: dict[str | None, Insights] = field(default_factory=dict)
     destinations: dict[str, Destination] = field(default_factory=dict)
+    # [A13] a replica's overrides (ProvisionedThroughputOverride, OnDemandThroughputOverride), and per index
+    replica_overrides: dict[str, Any] = field(default_factory=dict)
+    replica_index_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     queued: float | None = field(default=None, compare=False)  # the earliest due time it has in Registry.pending
 
@@ -132,6 +135,7 @@ class Registry:
 
     tables: dict[TableKey, TableState] = field(default_factory=dict)
     groups: dict[GroupKey, set[str]] = field(default_factory=dict)  # global table -> member regions
+    strong: dict[GroupKey, Any] = field(default_factory=dict)  # [A13.2] STRONG global tables (global_tables.Strong)
     pending: list[PendingEntry] = field(default_factory=list)  # a heap on the endpoint clock
     # [A18] per (account, region): the tables in a table operation, and those of them in a create with indexes
     busy: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -141,6 +145,7 @@ class Registry:
     def clear(self) -> None:
         self.tables.clear()
         self.groups.clear()
+        self.strong.clear()
         self.pending.clear()
         self.busy.clear()
         self.creating_indexed.clear()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import keyschemas, messages
+from . import global_tables, keyschemas, messages
 from .config import Rules
 from .motobackend import key_attributes
 
@@ -138,8 +138,8 @@ def check_request(body: dict[str, Any], region: str, rules: Rules) -> None:
     if "SSESpecification" in members and others:
         # [TF, A3.4] "Server-Side Encryption modification must be the only operation in the request".
         raise messages.invalid("Server-Side Encryption modification must be the only operation in the request")
-    if "ReplicaUpdates" in members and len(members) > 1:
-        # [ACK, TF #13523, A3.6] replica actions travel alone.
+    if "ReplicaUpdates" in members and set(members) - {"ReplicaUpdates", "GlobalTableWitnessUpdates"}:
+        # [ACK, TF #13523, A3.6] replica actions travel alone (with the witness of a STRONG table, A13.2).
         raise messages.invalid("Replica modification must be the only operation in the request")
     if structural and "ProvisionedThroughput" in members:
         # [API, TF "Cannot create or delete index while updating table ProvisionedThroughput", A3.1-2]
@@ -225,28 +225,24 @@ def replica_actions(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _check_replica_shape(body: dict[str, Any], region: str) -> None:
-    if body.get("MultiRegionConsistency") is not None:
-        if not any(kind == "Create" for kind, _ in replica_actions(body)):
-            raise messages.invalid(
-                "Only Replica Create actions are supported when MultiRegionConsistency parameter is provided."
-            )
-        if body["MultiRegionConsistency"] == "STRONG":
-            raise messages.invalid(
-                "MultiRegionConsistency STRONG is not emulated by the dynamotable local endpoint; "
-                "use EVENTUAL (the default)"
-            )
-    if body.get("GlobalTableWitnessUpdates") is not None:
+    if body.get("MultiRegionConsistency") is not None and not any(
+        kind == "Create" for kind, _ in replica_actions(body)
+    ):
         raise messages.invalid(
-            "GlobalTableWitnessUpdates (multi-Region strong consistency) is not emulated by the dynamotable "
-            "local endpoint"
+            "Only Replica Create actions are supported when MultiRegionConsistency parameter is provided."
         )
+    if body.get("GlobalTableWitnessUpdates") is not None and body.get("ReplicaUpdates") is None:
+        # [A13.2] a witness is created with the replicas of a STRONG table, and deleted with a replica
+        raise messages.validation("GlobalTableWitnessUpdates must be sent together with ReplicaUpdates.")
     entries = body.get("ReplicaUpdates")
     if entries is None:
         return
     actions = replica_actions(body)
     if len(actions) < len(entries) or not actions:
         raise messages.validation("There are no actions specified in the Replica Update Action of the request.")
-    if len([a for a in actions if a[0] in ("Create", "Delete")]) > 1:
+    global_tables.check_shape(body, [kind for kind, _ in actions])
+    structural = [a for a in actions if a[0] in ("Create", "Delete")]
+    if len(structural) > 1 and not global_tables.strong_creates_allowed(body, len(structural)):
         # [ACK newUpdateTableReplicaUpdatesOneAtATimePayload, TF PR #13523, A3.6] one replica action per call.
         raise messages.validation(
             "Update table operation with more than one create or delete replica actions not allowed"

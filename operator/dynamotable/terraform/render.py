@@ -87,7 +87,7 @@ def needs_provider_v6(manifest: s.DynamoTable) -> bool:
         return True
     if any(g.warm_throughput is not None for g in spec.global_secondary_indexes):
         return True
-    if insights_need_provider_v6(manifest):
+    if insights_need_provider_v6(manifest) or strong_needs_provider_v6(manifest):
         return True
     return any(r.deletion_protection is not None for r in spec.replicas or ())
 
@@ -104,9 +104,15 @@ def required_provider_version(manifests: Sequence[s.DynamoTable]) -> tuple[str, 
     if any(needs_provider_v6(m) for m in manifests):
         return (
             PROVIDER_VERSION_V6,
-            "AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode.",
+            "AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode / "
+            "STRONG consistency.",
         )
     return PROVIDER_VERSION, None
+
+
+def strong_needs_provider_v6(manifest: s.DynamoTable) -> bool:
+    """replica consistency_mode and global_table_witness are 6.x arguments (5.100.0 has neither) [A13.2]."""
+    return manifest.spec.multi_region_consistency == s.MultiRegionConsistency.STRONG
 
 
 def _printable(text: str) -> str:
@@ -217,9 +223,15 @@ def render_table(
         if spec.deletion_protection is not None:
             w.attr("deletion_protection_enabled", boolean(spec.deletion_protection))
 
+    strong = spec.multi_region_consistency == s.MultiRegionConsistency.STRONG
     for replica in spec.replicas or ():
         w.blank()
-        _replica(w, replica)
+        _replica(w, replica, strong=strong)
+    if strong and spec.witness_region is not None:
+        w.blank()
+        w.open("global_table_witness")
+        w.attr("region_name", quote(spec.witness_region))
+        w.close()
 
     tags = dict(spec.tags) if spec.tags is not None else None
     if owner:
@@ -328,9 +340,32 @@ def _replica_stream(w: Writer) -> None:
     w.attr("stream_view_type", quote(s.StreamViewType.NEW_AND_OLD_IMAGES.value))
 
 
-def _replica(w: Writer, replica: s.Replica) -> None:
+def _replica_overrides(replica: s.Replica) -> list[str]:
+    """The overrides of a replica, as the spec writes them: the replica block has no argument for any [A13.1]."""
+    out = []
+    if replica.table_class is not None:
+        out.append(f"tableClass {replica.table_class.value}")
+    if replica.read_capacity_override is not None:
+        out.append(f"readCapacityOverride {replica.read_capacity_override}")
+    if replica.max_read_request_units_override is not None:
+        out.append(f"maxReadRequestUnitsOverride {replica.max_read_request_units_override}")
+    for index in replica.global_secondary_indexes:
+        if index.read_capacity_override is not None:
+            out.append(f"{_printable(index.name)} readCapacityOverride {index.read_capacity_override}")
+        if index.max_read_request_units_override is not None:
+            out.append(f"{_printable(index.name)} maxReadRequestUnitsOverride {index.max_read_request_units_override}")
+    return out
+
+
+def _replica(w: Writer, replica: s.Replica, *, strong: bool = False) -> None:
     if replica.kms_key_arn is not None:
         w.comment("Changing kms_key_arn recreates this replica (Terraform removes it and adds it again).")
+    overrides = _replica_overrides(replica)
+    if overrides:
+        w.comment("Overrides of this replica that the replica block cannot express (dynamotable-operator sets")
+        w.comment("them; Terraform neither reads nor changes them):")
+        for override in overrides:
+            w.comment(f"  {override}")
     w.open("replica")
     w.attr("region_name", quote(replica.region))
     if replica.kms_key_arn is not None:
@@ -341,6 +376,8 @@ def _replica(w: Writer, replica: s.Replica) -> None:
         w.attr("propagate_tags", "true")
     if replica.deletion_protection is not None:
         w.attr("deletion_protection_enabled", boolean(replica.deletion_protection))
+    if strong:
+        w.attr("consistency_mode", quote(s.MultiRegionConsistency.STRONG.value))
     w.close()
 
 
