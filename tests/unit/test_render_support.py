@@ -236,6 +236,7 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
     "multi-attribute-gsi": "a GSI with a multi-attribute key (hashKeys/rangeKeys)",
     "global-table-overrides": "a global table whose replica overrides its table class and read maxima",
+    "global-table-strong": "a global table with multi-Region strong consistency and a witness",
 }
 
 

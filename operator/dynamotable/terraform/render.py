@@ -79,17 +79,28 @@ def default_label(manifest: s.DynamoTable) -> str:
     return identifier(manifest.metadata.name)
 
 
-def needs_provider_v6(manifest: s.DynamoTable) -> bool:
-    """Whether the rendered resource uses something the 5.x AWS provider lacks: warm_throughput (table or
-    GSI, also as an ignore_changes entry), replica deletion_protection_enabled or a contributor insights mode."""
+def provider_v6_features(manifest: s.DynamoTable) -> list[str]:
+    """What the rendered resource uses that the 5.x AWS provider lacks (5.100.0 has none of these)."""
     spec = manifest.spec
-    if spec.warm_throughput is not None or "warmThroughput" in spec.ignore_changes:
-        return True
-    if any(g.warm_throughput is not None for g in spec.global_secondary_indexes):
-        return True
-    if insights_need_provider_v6(manifest) or strong_needs_provider_v6(manifest):
-        return True
-    return any(r.deletion_protection is not None for r in spec.replicas or ())
+    features = []
+    if (
+        spec.warm_throughput is not None
+        or "warmThroughput" in spec.ignore_changes
+        or any(g.warm_throughput is not None for g in spec.global_secondary_indexes)
+    ):
+        features.append("warm_throughput")
+    if any(r.deletion_protection is not None for r in spec.replicas or ()):
+        features.append("replica deletion_protection_enabled")
+    if insights_need_provider_v6(manifest):
+        features.append("a contributor insights mode")
+    if spec.multi_region_consistency == s.MultiRegionConsistency.STRONG:
+        features.append("replica consistency_mode and global_table_witness (STRONG consistency, A13.2)")
+    return features
+
+
+def needs_provider_v6(manifest: s.DynamoTable) -> bool:
+    """Whether the rendered resource uses something the 5.x AWS provider lacks (provider_v6_features)."""
+    return bool(provider_v6_features(manifest))
 
 
 def needs_key_schema(manifest: s.DynamoTable) -> bool:
@@ -97,22 +108,19 @@ def needs_key_schema(manifest: s.DynamoTable) -> bool:
     return any(g.multi_attribute for g in manifest.spec.global_secondary_indexes)
 
 
+def needs_provider_beyond_5(manifest: s.DynamoTable) -> bool:
+    """Whether the rendered files of this manifest cannot be read by provider 5.100 at all."""
+    return needs_key_schema(manifest) or needs_provider_v6(manifest)
+
+
 def required_provider_version(manifests: Sequence[s.DynamoTable]) -> tuple[str, str | None]:
     """The AWS provider constraint the rendered files need, and why (None: any supported version)."""
     if any(needs_key_schema(m) for m in manifests):
         return PROVIDER_VERSION_KEY_SCHEMA, "AWS provider 6.29 or later is needed for multi-attribute GSI keys."
-    if any(needs_provider_v6(m) for m in manifests):
-        return (
-            PROVIDER_VERSION_V6,
-            "AWS provider 6 is needed for warm_throughput / replica deletion_protection_enabled / insights mode / "
-            "STRONG consistency.",
-        )
+    features = sorted({f for m in manifests for f in provider_v6_features(m)})
+    if features:
+        return PROVIDER_VERSION_V6, "AWS provider 6 is needed for " + ", ".join(features) + "."
     return PROVIDER_VERSION, None
-
-
-def strong_needs_provider_v6(manifest: s.DynamoTable) -> bool:
-    """replica consistency_mode and global_table_witness are 6.x arguments (5.100.0 has neither) [A13.2]."""
-    return manifest.spec.multi_region_consistency == s.MultiRegionConsistency.STRONG
 
 
 def _printable(text: str) -> str:
