@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import insights, kinesis_destination, messages, motobackend, policies, replicas, subresources
+from . import insights, kinesis_destination, messages, motobackend, policies, replicas, sources, subresources
 from .config import Clock, Latency, Rules, WallClock
 from .describe import shape_table
 from .faults import CONTROL_PLANE
@@ -55,7 +55,12 @@ class ControlPlane:
             "UpdateKinesisStreamingDestination": lambda req, now: kinesis_destination.update(self, req, now),
             "DisableKinesisStreamingDestination": lambda req, now: kinesis_destination.disable(self, req, now),
             "DescribeKinesisStreamingDestination": lambda req, now: kinesis_destination.describe(self, req, now),
+            "RestoreTableFromBackup": lambda req, now: sources.restore_from_backup(self, req, now),
+            "RestoreTableToPointInTime": lambda req, now: sources.restore_to_point_in_time(self, req, now),
+            "ImportTable": lambda req, now: sources.import_table(self, req, now),
+            "DescribeImport": lambda req, now: sources.describe_import(self, req, now),
         }
+        self.imports: dict[str, sources.ImportJob] = {}  # [A24] imports by ImportArn
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 
