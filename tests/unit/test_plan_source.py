@@ -148,7 +148,11 @@ def test_a24_3_an_import_carries_the_table_creation_parameters_and_the_format() 
     )
     operation, request = first(m)
     assert operation == "ImportTable"
-    assert request["S3BucketSource"] == {"S3Bucket": "exports", "S3KeyPrefix": "orders/", "S3BucketOwner": "123456789012"}
+    assert request["S3BucketSource"] == {
+        "S3Bucket": "exports",
+        "S3KeyPrefix": "orders/",
+        "S3BucketOwner": "123456789012",
+    }
     assert request["InputFormat"] == "CSV" and request["InputCompressionType"] == "GZIP"
     assert request["InputFormatOptions"] == {"Csv": {"Delimiter": ";", "HeaderList": ["id", "total"]}}
     params = request["TableCreationParameters"]
