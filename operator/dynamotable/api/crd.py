@@ -167,8 +167,9 @@ ROOT_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
         # changed or removed (a restore or import only ever makes a new table).
         "!has(oldSelf.status) || !has(oldSelf.status.tableArn) || (has(self.spec.source) == "
         "has(oldSelf.spec.source) && (!has(self.spec.source) || self.spec.source == oldSelf.spec.source))",
-        "source is create-only: it cannot be added, changed or removed once status.tableArn records the table "
-        "(a restore or import only makes a new table); to restore or import again, create a new DynamoTable",
+        "source is immutable once status.tableArn records the table (create-only: it cannot be added, changed or "
+        "removed then, a restore or import only makes a new table); to restore or import again, create a new "
+        "DynamoTable",
     ),
 )
 

@@ -429,7 +429,9 @@ def _rfc3339(value: str) -> str:
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise PydanticCustomError("datetime_parsing", "Input should be a valid RFC 3339 date-time") from exc
+        raise PydanticCustomError(
+            "datetime_parsing", "is not a real instant (check the day and month); write it like 2026-11-30T12:00:00Z"
+        ) from exc
     return value
 
 

@@ -1200,6 +1200,19 @@ def _dns_suggestion(value: Any, *, dots: bool, limit: int) -> str:
     return shown(text or "orders")
 
 
+# [A24] the fields of spec.source whose pattern alone says little
+_SOURCE_PATTERN_HINTS = {
+    "backupArn": "is not a DynamoDB backup ARN; use arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> "
+    "as ListBackups or DescribeBackup gives it",
+    "sourceTableArn": "is not a DynamoDB table ARN; use arn:aws:dynamodb:<region>:<account>:table/<name>",
+    "restoreDateTime": "is not an RFC 3339 date-time; write it like 2026-11-30T12:00:00Z (a zone is required)",
+    "bucket": "is not an S3 bucket name; use 3-63 characters of lowercase a-z, 0-9, '.' and '-', starting and "
+    "ending with a letter or digit",
+    "bucketOwner": "is not an AWS account id; use the 12 digits of the account owning the bucket",
+    "delimiter": "is not a CSV delimiter ImportTable accepts; use one of , ; : | a tab or a space",
+}
+
+
 def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
     if path == "metadata.name":
         return (
@@ -1219,6 +1232,9 @@ def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
         return "is not an AWS region name; use a name like us-east-1 (lowercase ASCII letters, '-', a digit)"
     if path.endswith("kmsKeyArn"):
         return "is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<key-id> (aliases are not accepted)"
+    source_hint = _SOURCE_PATTERN_HINTS.get(path.rsplit(".", 1)[-1]) if path.startswith("spec.source.") else None
+    if source_hint is not None:
+        return source_hint
     if path == "apiVersion":
         return f"is not {s.API_VERSION}; set apiVersion: {s.API_VERSION}"
     if path == "kind":
