@@ -12,13 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
+from surface_support import TEST_CONFIG
 
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine.reconcile import Outcome, Timing, reconcile
 from dynamotable.local import Latency, LocalEndpoint
-from surface_support import TEST_CONFIG
 
 REGION = "us-east-1"
 OWNER = "shop/orders"
