@@ -38,6 +38,8 @@ from dynamotable.terraform.iam import (
     AUTOSCALING_SLR_NAME,
     AUTOSCALING_SLR_SERVICE,
     CMK_ACTIONS,
+    IMPORT_LOG_ACTIONS,
+    IMPORT_S3_ACTIONS,
     INSIGHTS_SLR_NAME,
     INSIGHTS_SLR_SERVICE,
     KINESIS_ACCOUNT_ACTIONS,
@@ -45,6 +47,7 @@ from dynamotable.terraform.iam import (
     REPLICA_ACTIONS,
     REPLICATION_SLR_NAME,
     REPLICATION_SLR_SERVICE,
+    RESTORE_TARGET_ACTIONS,
     OperatorScope,
     PolicyError,
     TableRef,
@@ -61,6 +64,14 @@ CLUSTER = "test-cluster"
 # Actions IAM knows that are not API operations of the service (so botocore does not list them).
 IAM_ONLY = {"dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:ConditionCheckItem"}
 IAM_ONLY |= {"iam:CreateServiceLinkedRole", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+IAM_ONLY |= {"s3:ListBucket"}  # [A24] an import lists the bucket (the action of ListObjectsV2)
+# [A24] only a spec with a source makes these calls: granted with --restores-and-imports or such manifests
+SOURCE_CALLS = {
+    "dynamodb:RestoreTableToPointInTime",
+    "dynamodb:RestoreTableFromBackup",
+    "dynamodb:ImportTable",
+    "dynamodb:DescribeImport",
+}
 # botocore's event names use the service id; IAM its prefix
 IAM_PREFIX = {"application-auto-scaling": "application-autoscaling"}
 
@@ -632,6 +643,8 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
         ("application-autoscaling", "application-autoscaling"),
         ("cloudwatch", "cloudwatch"),
         ("kinesis", "kinesis"),
+        ("s3", "s3"),
+        ("logs", "logs"),
     ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
@@ -675,14 +688,14 @@ SURFACE_EXTRAS = {
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | SURFACE_EXTRAS
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
 def test_reads_are_unconditioned_and_every_change_needs_the_ownership_tag() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     by_sid = _by_sid(policy)
-    table_ops = {op for op in engine_operations() if op.startswith("dynamodb:")}
+    table_ops = {op for op in engine_operations() if op.startswith("dynamodb:")} - SOURCE_CALLS
     reads = {op for op in table_ops if _is_read(op)}
     assert set(by_sid["ReadTables"]["Action"]) == reads and "Condition" not in by_sid["ReadTables"]
     assert by_sid["CreateTablesWithOwnerTag"]["Condition"] == {"Null": {REQUEST_OWNER: "false"}}
@@ -805,7 +818,7 @@ def test_replicas_and_customer_keys_add_only_the_documented_extras() -> None:
     policy = operator_policy(engine_operations(), scope)
     assert_valid_iam(policy)
     extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | SURFACE_EXTRAS
-    assert granted_actions(policy) == set(engine_operations()) | extras
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | extras
     by_sid = _by_sid(policy)
     replica_arn = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/shop-*"
     assert by_sid["ManageReplicas"]["Resource"] == [replica_arn]
@@ -975,7 +988,46 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | SURFACE_EXTRAS
+
+
+def test_a24_restores_and_imports_are_granted_on_the_tables_their_sources_the_bucket_and_the_logs() -> None:
+    scope = OperatorScope(account_id=ACCOUNT, table_prefix="shop-", regions=("us-east-1",), restores_and_imports=True)
+    policy = operator_policy(engine_operations(), scope)
+    assert_valid_iam(policy)
+    extras = set(RESTORE_TARGET_ACTIONS) | set(IMPORT_S3_ACTIONS) | set(IMPORT_LOG_ACTIONS) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) | extras
+    by_sid = _by_sid(policy)
+    tables = [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
+    creates = by_sid["CreateTablesFromSources"]
+    assert creates["Resource"] == tables and "Condition" not in creates  # the new table has no tags to check
+    assert set(creates["Action"]) == SOURCE_CALLS - {"dynamodb:DescribeImport"} | set(RESTORE_TARGET_ACTIONS)
+    assert "dynamodb:DescribeImport" in by_sid["ReadTables"]["Action"]  # table/shop-* covers .../import/<id>
+    assert set(by_sid["ReadRestoreSources"]["Action"]) == {
+        "dynamodb:RestoreTableToPointInTime",
+        "dynamodb:RestoreTableFromBackup",
+    }
+    assert by_sid["WriteImportLogs"]["Resource"] == [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-dynamodb/*"]
+
+
+def test_a24_with_manifests_restores_and_imports_are_granted_on_their_own_sources_only(tmp_path: Path) -> None:
+    backup = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/prod/backup/01700000000000-abcdef12"
+    doc = (
+        "apiVersion: dynamotable.io/v1alpha1\nkind: DynamoTable\nmetadata: {{name: {name}}}\n"
+        "spec:\n  region: us-east-1\n  hashKey: id\n  attributes: [{{name: id, type: S}}]\n  source: {source}\n"
+    )
+    text = doc.format(name="restored", source=f'{{backup: {{backupArn: "{backup}"}}}}') + "---\n"
+    text += doc.format(name="imported", source="{s3Import: {bucket: exports, inputFormat: ION}}")
+    (tmp_path / "sources.yaml").write_text(text)
+    code, out, err = run("-f", str(tmp_path), "--account-id", ACCOUNT)
+    assert code == 0, err
+    by_sid = _by_sid(json.loads(out))
+    assert by_sid["ReadRestoreSources"]["Resource"] == [backup]
+    assert by_sid["ReadImportObjects"]["Resource"] == ["arn:aws:s3:::exports", "arn:aws:s3:::exports/*"]
+    assert f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/imported/import/*" in by_sid["ReadTables"]["Resource"]
+    # without a source in the manifests, nothing of it
+    plain = run("-f", str(EXAMPLES / "encrypted.yaml"), "--account-id", ACCOUNT)
+    assert not SOURCE_CALLS & granted_actions(json.loads(plain[1]))
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:
