@@ -60,6 +60,8 @@ def test_a24_1_restore_to_a_point_in_time_replaces_create_table() -> None:
         {
             "TargetTableName": "orders",
             "BillingModeOverride": "PAY_PER_REQUEST",
+            "GlobalSecondaryIndexOverride": [],
+            "LocalSecondaryIndexOverride": [],
             "SourceTableName": "orders-prod",
             "RestoreDateTime": "2026-11-30T12:00:00Z",
         },
@@ -78,8 +80,22 @@ def test_a24_1_restore_from_a_backup_replaces_create_table() -> None:
     m = manifest(source={"backup": {"backupArn": BACKUP_ARN}})
     assert first(m) == (
         "RestoreTableFromBackup",
-        {"TargetTableName": "orders", "BackupArn": BACKUP_ARN, "BillingModeOverride": "PAY_PER_REQUEST"},
+        {
+            "TargetTableName": "orders",
+            "BackupArn": BACKUP_ARN,
+            "BillingModeOverride": "PAY_PER_REQUEST",
+            "GlobalSecondaryIndexOverride": [],
+            "LocalSecondaryIndexOverride": [],
+        },
     )
+
+
+def test_a24_2_a_restore_keeps_exactly_the_spec_indexes_none_when_the_spec_has_none() -> None:
+    m = manifest(source={"pointInTime": {"sourceTableName": "orders-prod", "useLatestRestorableTime": True}})
+    steps = plan(m, None, region=REGION, owner=OWNER).steps
+    assert steps[0].request["GlobalSecondaryIndexOverride"] == []
+    assert steps[0].request["LocalSecondaryIndexOverride"] == []
+    assert [s.operation for s in steps] == ["RestoreTableToPointInTime", "TagResource"]  # no index to delete after
 
 
 def test_a24_2_a_restore_carries_billing_capacity_indexes_and_sse_as_overrides() -> None:

@@ -234,6 +234,9 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "autoscaling": "read and write auto scaling of a PROVISIONED table and its GSI",
     "contributor-insights": "contributor insights on the table and a GSI",
     "kinesis-streaming": "a Kinesis streaming destination (change data capture)",
+    "restore-point-in-time": "a table restored from another table's point-in-time recovery (spec.source)",
+    "restore-backup": "a table restored from an on-demand backup (spec.source)",
+    "s3-import": "a table imported from Amazon S3 (spec.source)",
 }
 
 

@@ -79,6 +79,10 @@ def create_step(manifest: s.DynamoTable, create: Mapping[str, Any], *, region: s
         request = _import_request(source.s3_import, create, manifest.spec)
         return Step(IMPORT_TABLE, region, request, f"import table {name} in {region} from {describe_source(source)}")
     overrides = {_RESTORE_OVERRIDES[k]: v for k, v in create.items() if k in _RESTORE_OVERRIDES}
+    # [A24.2] the restored table has exactly the spec's indexes: none listed excludes all of the source's (a GSI
+    # left over would be a destructive delete after the restore, an LSI one a SourceMismatch)
+    overrides.setdefault("GlobalSecondaryIndexOverride", [])
+    overrides.setdefault("LocalSecondaryIndexOverride", [])
     if source.backup is not None:
         request = {"TargetTableName": name, "BackupArn": source.backup.backup_arn, **overrides}
         return Step(
