@@ -27,6 +27,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
+from source_support import create_example_sources
 
 from dynamotable.api import spec as s
 from dynamotable.api.spec import DynamoTable
@@ -244,6 +245,37 @@ def _cmk_checks(key: str | None, region: str, why: str) -> list[Request]:
     return [Request(f"kms:{op}", key, via, why) for op in ("CreateGrant", "DescribeKey")]
 
 
+def _source_authorizations(action: str, region: str, params: Mapping[str, Any]) -> list[Request]:
+    """[A24] A restore: the action on the new table and on its source, and the item writes DynamoDB makes as the
+    caller on the new table ("Using IAM with DynamoDB backup and restore"). An import: the action on the new
+    table, the bucket's objects and the import's logs ("Requesting a table import in DynamoDB"). DescribeImport:
+    the import's ARN."""
+    if action == "dynamodb:DescribeImport":
+        return [Request(action, str(params["ImportArn"]), {}, "import progress")]
+    if action == "dynamodb:ImportTable":
+        target = table_arn(region, str(params["TableCreationParameters"]["TableName"]))
+        bucket = params["S3BucketSource"]["S3Bucket"]
+        logs = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws-dynamodb/imports"
+        return [
+            Request(action, target, {}, "import"),
+            Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", {}, "import reads the bucket"),
+            Request(
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/{params['S3BucketSource'].get('S3KeyPrefix', '')}x",
+                {},
+                "import",
+            ),
+            Request("logs:CreateLogGroup", logs, {}, "import logs"),
+            Request("logs:PutLogEvents", logs, {}, "import logs"),
+        ]
+    target = table_arn(region, str(params["TargetTableName"]))
+    source = (
+        params.get("BackupArn") or params.get("SourceTableArn") or table_arn(region, str(params["SourceTableName"]))
+    )
+    out = [Request(action, target, {}, "restore"), Request(action, str(source), {}, "restore reads its source")]
+    return out + [Request(a, target, {}, "restore writes the items") for a in RESTORE_TARGET_ACTIONS]
+
+
 def authorizations(
     service: str, operation: str, region: str, params: Mapping[str, Any], live: LiveTags
 ) -> list[Request]:
@@ -267,6 +299,8 @@ def authorizations(
     action = f"dynamodb:{operation}"
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Request(action, "*", {}, operation)]
+    if action in SOURCE_CALLS:
+        return _source_authorizations(action, region, params)
     arn = str(params["ResourceArn"]) if "ResourceArn" in params else table_arn(region, str(params["TableName"]))
     resource_tags = live(arn)
     if operation == "CreateTable":
@@ -475,6 +509,10 @@ class EngineOnLocalEndpoint:
                 )
                 kinesis.create_stream(StreamName=arn.split("/", 1)[1], ShardCount=1)
 
+    def create_sources(self, manifests: Iterable[DynamoTable]) -> None:
+        """[A24] What the source examples restore or import from (source_support.py)."""
+        create_example_sources(self.endpoint.url, manifests)
+
     def create_by_hand(self, name: str, tags: Mapping[str, str]) -> None:
         """A table the operator did not create (no ownership tag), as another tool would make it."""
         self.live._client("us-east-1").create_table(
@@ -507,6 +545,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
     manifests.append(DynamoTable.model_validate(managed_key))
     with EngineOnLocalEndpoint(monkeypatch) as run:
         run.create_streams(manifests)
+        run.create_sources(manifests)
         for example in manifests:
             m = _drive(reconcile, _with_spec(example, deletion_protection=False), run.factory)
             if m.spec.tags:  # remove a tag: UntagResource
@@ -518,6 +557,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
     assert not missed, f"the engine called operations the scanner does not see: {missed}"
     whys = {r.why for r in requests}
     assert {"tags of CreateTable", "add replica in us-west-2", "remove replica in us-west-2"} <= whys
+    assert {"restore reads its source", "import reads the bucket"} <= whys  # [A24]
     assert any(r.action == "kms:CreateGrant" for r in requests), "no example chose a customer managed key"
     refused = denied(_policy_for(manifests), requests)
     assert not refused, "the policy refuses calls the engine makes:\n" + _explain(refused)

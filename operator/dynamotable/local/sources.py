@@ -58,7 +58,7 @@ def restore_from_backup(control: ControlPlane, request: DynamoRequest, now: floa
     _refuse_existing(request, target)
     control.check_table_operation(request, target)
     moto_body = {"TargetTableName": target, "BackupArn": body.get("BackupArn")}
-    backup = motobackend.backend(request.account, request.region).get_backup(str(body.get("BackupArn")))
+    backup = motobackend.backend(request.account, request.region).backups.get(str(body.get("BackupArn")))
     if backup is None:
         raise AwsError("BackupNotFoundException", f"Backup not found: {body.get('BackupArn')}")
     _check_overrides(backup.table, body)
@@ -191,6 +191,7 @@ def _apply_overrides(table: Any, body: dict[str, Any]) -> None:
         table.global_indexes = _built(table, body["GlobalSecondaryIndexOverride"], GlobalSecondaryIndex)
     if "LocalSecondaryIndexOverride" in body:
         table.indexes = _built(table, body["LocalSecondaryIndexOverride"], LocalSecondaryIndex)
+    motobackend.prune_attributes(table)  # [A3.3] AttributeDefinitions are the keys in use
     sse = body.get("SSESpecificationOverride")
     if isinstance(sse, dict) and sse.get("Enabled"):
         table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": sse.get("KMSMasterKeyId")}
