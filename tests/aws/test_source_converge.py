@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -171,6 +172,31 @@ def test_a24_restore_to_the_latest_restorable_time_converges_with_the_items(
     # never AdoptionRequired nor ownership drift while the restored table had no tag yet
     assert all(c.reason != "AdoptionRequired" for o in run.outcomes for c in o.status.conditions)
     assert run.status.get("drift", []) == []
+
+
+def _rfc3339(wall: float) -> str:
+    return datetime.fromtimestamp(wall, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def test_a24_restore_to_an_instant_in_the_recovery_window_converges_and_one_outside_is_refused(
+    fresh: LocalEndpoint, clock: LocalFakeClock
+) -> None:
+    ddb = source_table(fresh, "orders-prod")
+    ddb.update_continuous_backups(
+        TableName="orders-prod", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    enabled = fresh.wall_time()
+    clock.advance(900)  # the latest restorable time is about 5 minutes ago: the window is now ~10 minutes long
+    before = {"pointInTime": {"sourceTableName": "orders-prod", "restoreDateTime": _rfc3339(enabled - 60)}}
+    run = Run(fresh, clock)
+    out = run.until_settled({"source": before})
+    (ready,) = [c for c in out.status.conditions if c.type == "Ready"]
+    assert ready.reason == "AwsError" and "InvalidRestoreTimeException" in ready.message, ready.message
+    within = {"pointInTime": {"sourceTableName": "orders-prod", "restoreDateTime": _rfc3339(enabled + 300)}}
+    again = Run(fresh, clock)
+    assert again.until_settled({"source": within}).done
+    assert again.operations[0] == "RestoreTableToPointInTime"
+    assert keys_in(fresh, "orders") == ["item-0", "item-1", "item-2"]
 
 
 def test_a24_restore_to_a_point_in_time_needs_point_in_time_recovery_on_the_source(
