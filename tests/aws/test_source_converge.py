@@ -300,3 +300,27 @@ def test_a24_a_restored_table_with_other_keys_is_a_source_mismatch_and_nothing_m
     (ready,) = [c for c in out.status.conditions if c.type == "Ready"]
     assert ready.reason == "SourceMismatch" and "hashKey: spec id, restored customerId" in ready.message
     assert run.operations == ["RestoreTableFromBackup"] and out.requeue_after is None
+
+
+def test_a24_2_a_restore_carries_billing_capacity_and_encryption_so_no_update_follows(
+    fresh: LocalEndpoint, clock: LocalFakeClock
+) -> None:
+    ddb = source_table(fresh, "orders-prod")
+    backup = ddb.create_backup(TableName="orders-prod", BackupName="nightly")["BackupDetails"]["BackupArn"]
+    spec = {
+        "source": {"backup": {"backupArn": backup}},
+        "billingMode": "PROVISIONED",
+        "readCapacity": 7,
+        "writeCapacity": 3,
+        "serverSideEncryption": {"enabled": True},
+    }
+    run = Run(fresh, clock)
+    assert run.until_settled(spec).done
+    assert run.operations == ["RestoreTableFromBackup", "TagResource"]
+    table = ddb.describe_table(TableName="orders")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert (
+        table["ProvisionedThroughput"]["ReadCapacityUnits"],
+        table["ProvisionedThroughput"]["WriteCapacityUnits"],
+    ) == (7, 3)
+    assert table["SSEDescription"]["SSEType"] == "KMS"

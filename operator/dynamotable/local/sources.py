@@ -170,7 +170,7 @@ def _restored(control: ControlPlane, request: DynamoRequest, target: str, source
         raise AwsError("InternalServerError", f"moto did not keep table {target}", status=500)
     motobackend.stamp_created(table, control.wall.at(now))
     table.billing_mode = source.billing_mode or "PROVISIONED"
-    _apply_overrides(table, request.payload)
+    _apply_overrides(table, request)
     state = control.state_for(request.account, request.region, target, table)
     # [API, A24.1] a restored table is CREATING (RestoreInProgress) until it turns ACTIVE
     state.start_phase(CREATING, now + control.latency.restore)
@@ -178,8 +178,9 @@ def _restored(control: ControlPlane, request: DynamoRequest, target: str, source
     return json_reply({"TableDescription": control.describe(request, target, now)})
 
 
-def _apply_overrides(table: Any, body: dict[str, Any]) -> None:
+def _apply_overrides(table: Any, request: DynamoRequest) -> None:
     """[A24.2] The overrides a restore takes; indexes may only be chosen among the source's."""
+    body = request.payload
     if body.get("BillingModeOverride"):
         table.billing_mode = body["BillingModeOverride"]
     if body.get("ProvisionedThroughputOverride"):
@@ -193,7 +194,9 @@ def _apply_overrides(table: Any, body: dict[str, Any]) -> None:
     motobackend.prune_attributes(table)  # [A3.3] AttributeDefinitions are the keys in use
     sse = body.get("SSESpecificationOverride")
     if isinstance(sse, dict) and sse.get("Enabled"):
-        table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": sse.get("KMSMasterKeyId")}
+        # [A10] reported as a key ARN, the AWS managed key when none is named (as CreateTable does here)
+        key = motobackend.resolve_kms_key(request.account, request.region, sse.get("KMSMasterKeyId"))
+        table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key}
 
 
 def _check_overrides(source: Any, body: dict[str, Any]) -> None:
