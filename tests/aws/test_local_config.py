@@ -9,7 +9,16 @@ from dynamotable.local import Faults, Latency, parse_faults, parse_latency
 
 def test_parse_latency_single_number_applies_to_every_transition() -> None:
     assert parse_latency("2.5") == Latency(
-        create=2.5, update=2.5, delete=2.5, gsi_create=2.5, gsi_delete=2.5, replica=2.5, insights=2.5, kinesis=2.5
+        create=2.5,
+        update=2.5,
+        delete=2.5,
+        gsi_create=2.5,
+        gsi_delete=2.5,
+        replica=2.5,
+        insights=2.5,
+        kinesis=2.5,
+        restore=2.5,
+        table_import=2.5,
     )
 
 
