@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from click.testing import CliRunner
 
 from dynamotable.cli import main
 from dynamotable.engine.model import is_mutating
-from dynamotable.local import Latency, LocalEndpoint
+from dynamotable.local import Latency, LocalEndpoint, motobackend
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = """\
@@ -59,10 +60,19 @@ def mutating(endpoint: LocalEndpoint) -> list[Any]:
     return [r for r in endpoint.requests() if is_mutating(r.operation)]
 
 
+# Examples that create their table from spec.source [A24]: --local's endpoint starts empty and has none of their
+# sources, so they converge in test_the_source_examples_converge_once_their_sources_exist instead.
+SOURCE_EXAMPLES = ("restore-point-in-time.yaml", "restore-backup.yaml", "s3-import.yaml")
+
+
 def test_every_example_converges_with_apply_local_and_a_fresh_plan_is_empty(tmp_path: Path) -> None:
     # every example, also the one that streams to Kinesis: --local's endpoint makes the streams manifests name
     examples = tmp_path / "examples"
     shutil.copytree(ROOT / "examples", examples)
+    with_source = sorted(p.name for p in examples.rglob("*.yaml") if "\n  source:\n" in p.read_text())
+    assert with_source == sorted(SOURCE_EXAMPLES)
+    for name in SOURCE_EXAMPLES:
+        (examples / name).unlink()
     code, out, err = run("apply", "-f", str(examples), "--local", "-o", "json")
     assert code == 0, err
     report = json.loads(out)
@@ -177,3 +187,67 @@ def test_plan_reports_waiting_and_adoption_instead_of_no_changes(tmp_path: Path)
         assert code == 2
         assert [s["operation"] for s in table["steps"]] == ["TagResource"]  # adoption = claiming it with our tag
         assert [r.operation for r in mutating(endpoint)] == ["CreateTable"]  # only the test's own create
+
+
+def _clients(endpoint: LocalEndpoint) -> tuple[Any, Any]:
+    config = Config(retries={"mode": "standard", "max_attempts": 1})
+    kw: dict[str, Any] = {
+        "endpoint_url": endpoint.url,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "config": config,
+    }
+    return boto3.client("dynamodb", **kw), boto3.client("s3", **kw)
+
+
+def _give_backup_the_arn(arn: str, made: str) -> None:
+    """moto mints backup ids itself: the backup the test made takes the id the example names."""
+    backups = motobackend.backend("123456789012", "us-east-1").backups
+    backup = backups.pop(made)
+    backup.identifier = arn.rsplit("/", 1)[1]
+    backups[arn] = backup
+
+
+def test_the_source_examples_converge_once_their_sources_exist(endpoint: LocalEndpoint, tmp_path: Path) -> None:
+    """The sources the examples name are made first (a table with point-in-time recovery and a GSI, its backup,
+    gzip-compressed DynamoDB JSON objects in a bucket); then the examples, unchanged, converge and have the data."""
+    ddb, s3 = _clients(endpoint)
+    ddb.create_table(
+        TableName="orders-live",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByStatus",
+                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    ddb.get_waiter("table_exists").wait(TableName="orders-live", WaiterConfig={"Delay": 0.2})
+    ddb.put_item(TableName="orders-live", Item={"id": {"S": "o-1"}, "status": {"S": "NEW"}})
+    ddb.update_continuous_backups(
+        TableName="orders-live", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    made = ddb.create_backup(TableName="orders-live", BackupName="nightly")["BackupDetails"]["BackupArn"]
+    example = (ROOT / "examples" / "restore-backup.yaml").read_text()
+    _give_backup_the_arn(example.split("backupArn: ", 1)[1].split()[0], made)
+    s3.create_bucket(Bucket="orders-exports")
+    item = json.dumps({"Item": {"id": {"S": "o-9"}, "createdAt": {"N": "1"}}}).encode()
+    s3.put_object(Bucket="orders-exports", Key="orders/part-0.json.gz", Body=gzip.compress(item))
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    for name in SOURCE_EXAMPLES:
+        shutil.copy(ROOT / "examples" / name, examples / name)
+    code, out, err = run("apply", "-f", str(examples), "--endpoint-url", endpoint.url, "-o", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert {t["reason"] for t in report["tables"]} == {"Synced"} and len(report["tables"]) == 3
+    for table, key in (("orders-restored", "o-1"), ("orders-from-backup", "o-1"), ("orders-imported", "o-9")):
+        assert [i["id"]["S"] for i in ddb.scan(TableName=table)["Items"]] == [key], table
+    assert run("plan", "-f", str(examples), "--endpoint-url", endpoint.url)[0] == 0  # nothing left to do

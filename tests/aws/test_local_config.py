@@ -18,6 +18,8 @@ def test_parse_latency_single_number_applies_to_every_transition() -> None:
         insights=2.5,
         kinesis=2.5,
         backup=2.5,
+        restore=2.5,
+        table_import=2.5,
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import boto3
+from botocore.config import Config
 from cli_helpers import GSI, GSI_ATTRS, Cli, Terminal, manifest
 
 from dynamotable.local import Latency, LocalEndpoint
@@ -48,3 +50,26 @@ def test_on_a_terminal_the_step_lines_scroll_above_the_live_view(
     assert "apply: 1 of 1 done" in out  # the results table
     # the step lines came before the final view was cleared (they are printed above it, not after it)
     assert out.index("cli-carts: started: create table") < out.rindex("apply in progress")
+
+
+def test_a24_an_import_shows_its_status_while_it_runs(cli: Cli, endpoint: LocalEndpoint) -> None:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+    s3.create_bucket(Bucket="exports")
+    s3.put_object(Bucket="exports", Key="carts/part-0.json", Body=b'{"Item": {"id": {"S": "a"}}}\n')
+    endpoint.set_latency(Latency(table_import=1.5))
+    source = "  source: {s3Import: {bucket: exports, keyPrefix: carts/, inputFormat: DYNAMODB_JSON}}\n"
+    path = cli.write(manifest(extra=source))
+    result = cli("apply", "-f", str(path), "--endpoint-url", endpoint.url, *FREQUENT)
+    assert result.code == 0, result.err
+    lines = result.err.splitlines()
+    assert "cli-carts: started: import table cli-carts in us-east-1 from s3://exports/carts/ (DYNAMODB_JSON)" in lines
+    waiting = [line for line in lines if line.startswith("still waiting: cli-carts: ")]
+    assert waiting and all("import IN_PROGRESS" in line for line in waiting), result.err
+    assert lines[-1].startswith("cli-carts: converged (2 step(s))")

@@ -36,7 +36,8 @@ LSIS = "localSecondaryIndexes is immutable"
 HASH_TYPE = "the type of the hashKey attribute is immutable"
 RANGE_TYPE = "the type of the rangeKey attribute is immutable"
 LSI_TYPE = "the type of a localSecondaryIndexes rangeKey attribute is immutable"
-TRANSITION = (TABLE_NAME, REGION, HASH_KEY, RANGE_KEY, LSIS, HASH_TYPE, RANGE_TYPE, LSI_TYPE)
+SOURCE = "source is immutable"
+TRANSITION = (TABLE_NAME, REGION, HASH_KEY, RANGE_KEY, LSIS, HASH_TYPE, RANGE_TYPE, LSI_TYPE, SOURCE)
 
 ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 OLD: dict[str, Any] = {
@@ -149,8 +150,20 @@ NO_LSIS = updated(OLD, spec(localSecondaryIndexes=None))
 EMPTY_LSIS = updated(OLD, spec(localSecondaryIndexes=[]))
 RECORDED = updated(OLD, status(region="us-east-1", tableArn=ARN))
 
+BACKUP = {"backup": {"backupArn": ARN + "/backup/01700000000000-abcdef12"}}
+IMPORT = {"s3Import": {"bucket": "exports", "inputFormat": "DYNAMODB_JSON"}}
+POINT_IN_TIME = {"pointInTime": {"sourceTableArn": ARN, "useLatestRestorableTime": True}}
+NO_LSIS = updated(OLD, spec(localSecondaryIndexes=None))  # an import cannot create local indexes
+FROM_BACKUP = updated(RECORDED, spec(source=BACKUP))
+
 ALLOWED: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "unchanged": (OLD, OLD),
+    "source unchanged on a recorded table": (FROM_BACKUP, copy.deepcopy(FROM_BACKUP)),
+    "source added while no table is recorded": (OLD, updated(OLD, spec(source=BACKUP))),
+    "source changed while no table is recorded (a failed import fixed)": (
+        updated(NO_LSIS, spec(source=IMPORT)),
+        updated(NO_LSIS, spec(source={"s3Import": {**IMPORT["s3Import"], "keyPrefix": "orders/"}})),
+    ),
     "other fields change": (OLD, updated(OLD, spec(tags={"team": "shop"}, deletionProtection=True))),
     "local indexes reordered": (OLD, updated(OLD, lsis([1, 0]))),
     "projected attributes reordered": (OLD, updated(OLD, lsi(0, nonKeyAttributes=["owner", "total"]))),
@@ -184,6 +197,9 @@ ALLOWED: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 REFUSED: dict[str, tuple[dict[str, Any], dict[str, Any], set[str]]] = {
+    "source added to a recorded table": (RECORDED, updated(RECORDED, spec(source=BACKUP)), {SOURCE}),
+    "source removed from a recorded table": (FROM_BACKUP, updated(FROM_BACKUP, spec(source=None)), {SOURCE}),
+    "source changed on a recorded table": (FROM_BACKUP, updated(FROM_BACKUP, spec(source=POINT_IN_TIME)), {SOURCE}),
     "local index sort key changed": (OLD, updated(OLD, lsi(0, rangeKey="cr")), {LSIS}),
     "local index renamed": (OLD, updated(OLD, lsi(1, name="ByCreated")), {LSIS}),
     "local index projection changed": (OLD, updated(OLD, lsi(1, projectionType="ALL")), {LSIS}),

@@ -27,6 +27,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
+from source_support import create_example_sources
 
 from dynamotable.api import spec as s
 from dynamotable.api.spec import DynamoTable
@@ -40,6 +41,8 @@ from dynamotable.terraform.iam import (
     AUTOSCALING_SLR_SERVICE,
     BACKUP_READS,
     CMK_ACTIONS,
+    IMPORT_LOG_ACTIONS,
+    IMPORT_S3_ACTIONS,
     INSIGHTS_SLR_NAME,
     INSIGHTS_SLR_SERVICE,
     KINESIS_ACCOUNT_ACTIONS,
@@ -47,6 +50,7 @@ from dynamotable.terraform.iam import (
     REPLICA_ACTIONS,
     REPLICATION_SLR_NAME,
     REPLICATION_SLR_SERVICE,
+    RESTORE_TARGET_ACTIONS,
     OperatorScope,
     PolicyError,
     TableRef,
@@ -63,6 +67,14 @@ CLUSTER = "test-cluster"
 # Actions IAM knows that are not API operations of the service (so botocore does not list them).
 IAM_ONLY = {"dynamodb:CreateTableReplica", "dynamodb:DeleteTableReplica", "dynamodb:ConditionCheckItem"}
 IAM_ONLY |= {"iam:CreateServiceLinkedRole", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+IAM_ONLY |= {"s3:ListBucket"}  # [A24] an import lists the bucket (the action of ListObjectsV2)
+# [A24] only a spec with a source makes these calls: granted with --restores-and-imports or such manifests
+SOURCE_CALLS = {
+    "dynamodb:RestoreTableToPointInTime",
+    "dynamodb:RestoreTableFromBackup",
+    "dynamodb:ImportTable",
+    "dynamodb:DescribeImport",
+}
 # botocore's event names use the service id; IAM its prefix
 IAM_PREFIX = {"application-auto-scaling": "application-autoscaling"}
 
@@ -235,6 +247,37 @@ def _cmk_checks(key: str | None, region: str, why: str) -> list[Request]:
     return [Request(f"kms:{op}", key, via, why) for op in ("CreateGrant", "DescribeKey")]
 
 
+def _source_authorizations(action: str, region: str, params: Mapping[str, Any]) -> list[Request]:
+    """[A24] A restore: the action on the new table and on its source, and the item writes DynamoDB makes as the
+    caller on the new table ("Using IAM with DynamoDB backup and restore"). An import: the action on the new
+    table, the bucket's objects and the import's logs ("Requesting a table import in DynamoDB"). DescribeImport:
+    the import's ARN."""
+    if action == "dynamodb:DescribeImport":
+        return [Request(action, str(params["ImportArn"]), {}, "import progress")]
+    if action == "dynamodb:ImportTable":
+        target = table_arn(region, str(params["TableCreationParameters"]["TableName"]))
+        bucket = params["S3BucketSource"]["S3Bucket"]
+        logs = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:/aws-dynamodb/imports"
+        return [
+            Request(action, target, {}, "import"),
+            Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", {}, "import reads the bucket"),
+            Request(
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/{params['S3BucketSource'].get('S3KeyPrefix', '')}x",
+                {},
+                "import",
+            ),
+            Request("logs:CreateLogGroup", logs, {}, "import logs"),
+            Request("logs:PutLogEvents", logs, {}, "import logs"),
+        ]
+    target = table_arn(region, str(params["TargetTableName"]))
+    source = (
+        params.get("BackupArn") or params.get("SourceTableArn") or table_arn(region, str(params["SourceTableName"]))
+    )
+    out = [Request(action, target, {}, "restore"), Request(action, str(source), {}, "restore reads its source")]
+    return out + [Request(a, target, {}, "restore writes the items") for a in RESTORE_TARGET_ACTIONS]
+
+
 def authorizations(
     service: str, operation: str, region: str, params: Mapping[str, Any], live: LiveTags
 ) -> list[Request]:
@@ -258,6 +301,8 @@ def authorizations(
     action = f"dynamodb:{operation}"
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Request(action, "*", {}, operation)]
+    if action in SOURCE_CALLS:
+        return _source_authorizations(action, region, params)
     arn = str(params["ResourceArn"]) if "ResourceArn" in params else table_arn(region, str(params["TableName"]))
     resource_tags = live(arn)
     if operation == "CreateTable":
@@ -466,6 +511,10 @@ class EngineOnLocalEndpoint:
                 )
                 kinesis.create_stream(StreamName=arn.split("/", 1)[1], ShardCount=1)
 
+    def create_sources(self, manifests: Iterable[DynamoTable]) -> None:
+        """[A24] What the source examples restore or import from (source_support.py)."""
+        create_example_sources(self.endpoint.url, manifests)
+
     def create_by_hand(self, name: str, tags: Mapping[str, str]) -> None:
         """A table the operator did not create (no ownership tag), as another tool would make it."""
         self.live._client("us-east-1").create_table(
@@ -498,6 +547,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
     manifests.append(DynamoTable.model_validate(managed_key))
     with EngineOnLocalEndpoint(monkeypatch) as run:
         run.create_streams(manifests)
+        run.create_sources(manifests)
         for example in manifests:
             m = _drive(reconcile, _with_spec(example, deletion_protection=False), run.factory)
             if m.spec.tags:  # remove a tag: UntagResource
@@ -509,6 +559,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
     assert not missed, f"the engine called operations the scanner does not see: {missed}"
     whys = {r.why for r in requests}
     assert {"tags of CreateTable", "add replica in us-west-2", "remove replica in us-west-2"} <= whys
+    assert {"restore reads its source", "import reads the bucket"} <= whys  # [A24]
     assert any(r.action == "kms:CreateGrant" for r in requests), "no example chose a customer managed key"
     refused = denied(_policy_for(manifests), requests)
     assert not refused, "the policy refuses calls the engine makes:\n" + _explain(refused)
@@ -634,6 +685,8 @@ def assert_valid_iam(policy: dict[str, Any]) -> None:
         ("application-autoscaling", "application-autoscaling"),
         ("cloudwatch", "cloudwatch"),
         ("kinesis", "kinesis"),
+        ("s3", "s3"),
+        ("logs", "logs"),
     ):
         known |= {f"{prefix}:{op}" for op in session.get_service_model(service).operation_names}
     sids = [s["Sid"] for s in policy["Statement"]]
@@ -677,7 +730,7 @@ SURFACE_EXTRAS = {
 def test_operator_policy_grants_exactly_the_engine_operations() -> None:
     policy = operator_policy(engine_operations(), OperatorScope(account_id=ACCOUNT))
     assert_valid_iam(policy)
-    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | SURFACE_EXTRAS
     assert not any(a.endswith(":*") for a in granted_actions(policy)), "no service wildcard such as dynamodb:*"
 
 
@@ -688,7 +741,7 @@ def test_reads_are_unconditioned_and_every_change_needs_the_ownership_tag() -> N
         op
         for op in engine_operations()
         if op.startswith("dynamodb:") and op.split(":", 1)[1] not in ACCOUNT_LEVEL_DYNAMODB and op not in BACKUP_READS
-    }
+    } - SOURCE_CALLS
     reads = {op for op in table_ops if _is_read(op)}
     assert set(by_sid["ReadTables"]["Action"]) == reads and "Condition" not in by_sid["ReadTables"]
     assert by_sid["CreateTablesWithOwnerTag"]["Condition"] == {"Null": {REQUEST_OWNER: "false"}}
@@ -820,7 +873,7 @@ def test_replicas_and_customer_keys_add_only_the_documented_extras() -> None:
     policy = operator_policy(engine_operations(), scope)
     assert_valid_iam(policy)
     extras = set(REPLICA_ACTIONS) | set(CMK_ACTIONS) | SURFACE_EXTRAS
-    assert granted_actions(policy) == set(engine_operations()) | extras
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | extras
     by_sid = _by_sid(policy)
     replica_arn = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/shop-*"
     assert by_sid["ManageReplicas"]["Resource"] == [replica_arn]
@@ -990,7 +1043,46 @@ def test_command_prints_the_operator_policy() -> None:
     policy = json.loads(out)
     assert_valid_iam(policy)
     assert _by_sid(policy)["ChangeOwnedTables"]["Resource"] == [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
-    assert granted_actions(policy) == set(engine_operations()) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) - SOURCE_CALLS | SURFACE_EXTRAS
+
+
+def test_a24_restores_and_imports_are_granted_on_the_tables_their_sources_the_bucket_and_the_logs() -> None:
+    scope = OperatorScope(account_id=ACCOUNT, table_prefix="shop-", regions=("us-east-1",), restores_and_imports=True)
+    policy = operator_policy(engine_operations(), scope)
+    assert_valid_iam(policy)
+    extras = set(RESTORE_TARGET_ACTIONS) | set(IMPORT_S3_ACTIONS) | set(IMPORT_LOG_ACTIONS) | SURFACE_EXTRAS
+    assert granted_actions(policy) == set(engine_operations()) | extras
+    by_sid = _by_sid(policy)
+    tables = [f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-*"]
+    creates = by_sid["CreateTablesFromSources"]
+    assert creates["Resource"] == tables and "Condition" not in creates  # the new table has no tags to check
+    assert set(creates["Action"]) == SOURCE_CALLS - {"dynamodb:DescribeImport"} | set(RESTORE_TARGET_ACTIONS)
+    assert "dynamodb:DescribeImport" in by_sid["ReadTables"]["Action"]  # table/shop-* covers .../import/<id>
+    assert set(by_sid["ReadRestoreSources"]["Action"]) == {
+        "dynamodb:RestoreTableToPointInTime",
+        "dynamodb:RestoreTableFromBackup",
+    }
+    assert by_sid["WriteImportLogs"]["Resource"] == [f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-dynamodb/*"]
+
+
+def test_a24_with_manifests_restores_and_imports_are_granted_on_their_own_sources_only(tmp_path: Path) -> None:
+    backup = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/prod/backup/01700000000000-abcdef12"
+    doc = (
+        "apiVersion: dynamotable.io/v1alpha1\nkind: DynamoTable\nmetadata: {{name: {name}}}\n"
+        "spec:\n  region: us-east-1\n  hashKey: id\n  attributes: [{{name: id, type: S}}]\n  source: {source}\n"
+    )
+    text = doc.format(name="restored", source=f'{{backup: {{backupArn: "{backup}"}}}}') + "---\n"
+    text += doc.format(name="imported", source="{s3Import: {bucket: exports, inputFormat: ION}}")
+    (tmp_path / "sources.yaml").write_text(text)
+    code, out, err = run("-f", str(tmp_path), "--account-id", ACCOUNT)
+    assert code == 0, err
+    by_sid = _by_sid(json.loads(out))
+    assert by_sid["ReadRestoreSources"]["Resource"] == [backup]
+    assert by_sid["ReadImportObjects"]["Resource"] == ["arn:aws:s3:::exports", "arn:aws:s3:::exports/*"]
+    assert f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/imported/import/*" in by_sid["ReadTables"]["Resource"]
+    # without a source in the manifests, nothing of it
+    plain = run("-f", str(EXAMPLES / "encrypted.yaml"), "--account-id", ACCOUNT)
+    assert not SOURCE_CALLS & granted_actions(json.loads(plain[1]))
 
 
 def test_command_cluster_id_from_the_option_or_the_environment() -> None:

@@ -237,6 +237,9 @@ EXAMPLES_BEYOND_SEED: dict[str, str] = {
     "multi-attribute-gsi": "a GSI with a multi-attribute key (hashKeys/rangeKeys)",
     "global-table-overrides": "a global table whose replica overrides its table class and read maxima",
     "global-table-strong": "a global table with multi-Region strong consistency and a witness",
+    "restore-point-in-time": "a table restored from another table's point-in-time recovery (spec.source)",
+    "restore-backup": "a table restored from an on-demand backup (spec.source)",
+    "s3-import": "a table imported from Amazon S3 (spec.source)",
 }
 
 

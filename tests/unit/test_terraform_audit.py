@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from source_support import create_example_sources
 from test_render_support import EXAMPLES, PROVIDER_REGION
 from test_terraform_validate import _env, _run, plugin_dir, terraform_binary
 
@@ -121,6 +122,7 @@ def test_rendered_terraform_of_every_applied_example_plans_no_change(endpoint: L
         # STRONG consistency is written as replica consistency_mode and global_table_witness: provider 6 only
         manifests = [m for m in manifests if not needs_provider_v6(m)]
     _create_streams(endpoint, manifests)
+    create_example_sources(endpoint.url, manifests, credentials="local")  # [A24] restores and imports need them
     factory = ClientFactory(endpoint_url=endpoint.url, credentials=Credentials("local", "local"))
     target = Target(factory, LOCAL_TIMING, "local")
     runs = Runner(Passes(target, reconcile), timeout=120).run([(m, m.region_or(PROVIDER_REGION)) for m in manifests])

@@ -56,6 +56,32 @@ SPEC_RULES += (
         "alarm names must be unique",
     ),
 )
+SPEC_RULES += (
+    (
+        "!has(self.source) || !has(self.source.s3Import) || !has(self.localSecondaryIndexes) || "
+        "size(self.localSecondaryIndexes) == 0",
+        "an import from S3 cannot create localSecondaryIndexes and they cannot be added later: remove them, or "
+        "restore from a backup or a point in time instead",
+    ),
+)
+# [A24] creation sources: one source; one source table and one point in time; CSV options only for CSV.
+SOURCE_RULES = (
+    (
+        "(has(self.pointInTime) ? 1 : 0) + (has(self.backup) ? 1 : 0) + (has(self.s3Import) ? 1 : 0) == 1",
+        "source needs exactly one of pointInTime, backup or s3Import",
+    ),
+)
+POINT_IN_TIME_RULES = (
+    (
+        "has(self.sourceTableArn) != has(self.sourceTableName)",
+        "pointInTime needs exactly one of sourceTableArn or sourceTableName",
+    ),
+    (
+        "has(self.restoreDateTime) != (has(self.useLatestRestorableTime) && self.useLatestRestorableTime)",
+        "pointInTime needs exactly one of restoreDateTime or useLatestRestorableTime: true",
+    ),
+)
+S3_IMPORT_RULES = (("!has(self.csv) || self.inputFormat == 'CSV'", "s3Import.csv only applies with inputFormat CSV"),)
 # Rules of one list element or block, by the model whose schema carries them.
 TARGET_TRACKING_RULE = ("self.minCapacity <= self.maxCapacity", "minCapacity must be at most maxCapacity")
 INSIGHTS_RULE = ("!has(self.mode) || self.enabled", "a contributorInsights mode only applies with enabled: true")
@@ -134,6 +160,16 @@ ROOT_TRANSITION_RULES: tuple[tuple[str, str], ...] = (
         "!has(oldSelf.status.tableArn) || self.spec.region == oldSelf.status.region",
         "region is immutable once set, and may be written out only as the region in status.region: "
         "a table cannot move; " + _NEW_TABLE.format(what="in the new region"),
+    ),
+    (
+        # [A24] Create-only: while no table is recorded the source can still be fixed (e.g. after a failed
+        # import); once one is, the source describes where that table's data came from and cannot be added,
+        # changed or removed (a restore or import only ever makes a new table).
+        "!has(oldSelf.status) || !has(oldSelf.status.tableArn) || (has(self.spec.source) == "
+        "has(oldSelf.spec.source) && (!has(self.spec.source) || self.spec.source == oldSelf.spec.source))",
+        "source is immutable once status.tableArn records the table (create-only: it cannot be added, changed or "
+        "removed then, a restore or import only makes a new table); to restore or import again, create a new "
+        "DynamoTable",
     ),
 )
 
@@ -301,6 +337,10 @@ def spec_schema() -> dict[str, Any]:
     for insights in (props["contributorInsights"], gsi["contributorInsights"]):
         insights["x-kubernetes-validations"] = _rules(INSIGHTS_RULE)
     props["alarms"]["items"]["x-kubernetes-validations"] = _rules(*ALARM_RULES)
+    source = props["source"]
+    source["x-kubernetes-validations"] = _rules(*SOURCE_RULES)
+    source["properties"]["pointInTime"]["x-kubernetes-validations"] = _rules(*POINT_IN_TIME_RULES)
+    source["properties"]["s3Import"]["x-kubernetes-validations"] = _rules(*S3_IMPORT_RULES)
     # a policy document is free-form: kept as given, validated by the operator (and by AWS)
     props["resourcePolicy"] = {
         "type": "object",

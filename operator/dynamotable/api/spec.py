@@ -9,6 +9,7 @@ the operator neither reads nor changes that part of the live table.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -492,6 +493,124 @@ class Alarm(Model):
     )
 
 
+# ---- creation sources: where a new table's data comes from (restore or import) [A24]
+TABLE_ARN_PATTERN = r"^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.\-]{3,255}$"
+# arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<timestamp>-<id> (DynamoDB's BackupArn, 37-1024 chars)
+BACKUP_ARN_PATTERN = (
+    r"^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.\-]{3,255}/backup/[0-9]{13,20}-[A-Za-z0-9]{4,16}$"
+)
+# RFC 3339 date-time with a zone, as Kubernetes writes timestamps: 2026-11-30T12:00:00Z, ...12:00:00.5+01:00
+RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+# S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit
+S3_BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"
+S3_KEY_PREFIX_MAX = 1024
+ACCOUNT_ID_PATTERN = r"^\d{12}$"
+CSV_DELIMITER_PATTERN = r"^[,;:|\t ]$"  # ImportTable's CsvDelimiter: one of , ; : | tab space
+MAX_CSV_HEADERS = 255
+CSV_HEADER_MAX = 255
+
+
+def _rfc3339(value: str) -> str:
+    """A restoreDateTime must be a real instant (2026-02-30 matches the pattern but is no date)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "datetime_parsing", "is not a real instant (check the day and month); write it like 2026-11-30T12:00:00Z"
+        ) from exc
+    return value
+
+
+TableArn = Annotated[str, Field(max_length=1024, pattern=TABLE_ARN_PATTERN), AfterValidator(_ascii)]
+BackupArn = Annotated[str, Field(min_length=37, max_length=1024, pattern=BACKUP_ARN_PATTERN), AfterValidator(_ascii)]
+DateTime = Annotated[
+    str, Field(max_length=40, pattern=RFC3339_PATTERN), AfterValidator(_ascii), AfterValidator(_rfc3339)
+]
+
+
+class InputFormat(StrEnum):
+    DYNAMODB_JSON = "DYNAMODB_JSON"
+    ION = "ION"
+    CSV = "CSV"
+
+
+class InputCompression(StrEnum):
+    GZIP = "GZIP"
+    ZSTD = "ZSTD"
+    NONE = "NONE"
+
+
+class PointInTimeSource(Model):
+    """Restore another table's data as it was at a point in time (RestoreTableToPointInTime); the source table
+    needs point-in-time recovery on."""
+
+    source_table_arn: TableArn | None = Field(default=None, description="ARN of the source table.")
+    source_table_name: ResourceName | None = Field(
+        default=None, description="Name of the source table in the same account and region."
+    )
+    restore_date_time: DateTime | None = Field(
+        default=None, description="RFC 3339 instant within the source's recovery window, e.g. 2026-11-30T12:00:00Z."
+    )
+    use_latest_restorable_time: bool | None = Field(
+        default=None, description="true: restore to the latest restorable time (about 5 minutes ago)."
+    )
+
+
+class BackupSource(Model):
+    """Restore an on-demand backup (RestoreTableFromBackup)."""
+
+    backup_arn: BackupArn = Field(description="ARN of the DynamoDB backup (…:table/<name>/backup/<id>).")
+
+
+class CsvOptions(Model):
+    """How CSV input is read (ImportTable InputFormatOptions.Csv)."""
+
+    delimiter: Annotated[str, Field(pattern=CSV_DELIMITER_PATTERN)] | None = Field(
+        default=None, description="One of , ; : | tab or space (AWS's default is a comma)."
+    )
+    header_list: list[Annotated[str, Field(min_length=1, max_length=CSV_HEADER_MAX)]] | None = Field(
+        default=None,
+        max_length=MAX_CSV_HEADERS,
+        description="Column names, when the files have no header line.",
+    )
+
+
+class S3ImportSource(Model):
+    """Import data from Amazon S3 into the new table (ImportTable)."""
+
+    bucket: Annotated[str, Field(min_length=3, max_length=63, pattern=S3_BUCKET_PATTERN)] = Field(
+        description="S3 bucket name."
+    )
+    key_prefix: Annotated[str, Field(max_length=S3_KEY_PREFIX_MAX)] | None = Field(
+        default=None, description="Key prefix of the objects to import."
+    )
+    bucket_owner: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN), AfterValidator(_ascii)] | None = Field(
+        default=None, description="Account id owning the bucket, when it is another account."
+    )
+    input_format: Annotated[InputFormat, Lax] = Field(description="DYNAMODB_JSON, ION or CSV.")
+    input_compression: Annotated[InputCompression, Lax] | None = Field(
+        default=None, description="GZIP, ZSTD or NONE (AWS's default)."
+    )
+    csv: CsvOptions | None = Field(default=None, description="CSV options; only with inputFormat CSV.")
+
+
+class Source(Model):
+    """Where a new table's data comes from: at most one source. Create-only: used when the table does not exist
+    yet, ignored after, and fixed once a table is recorded in status."""
+
+    point_in_time: PointInTimeSource | None = Field(default=None, description="Restore to a point in time.")
+    backup: BackupSource | None = Field(default=None, description="Restore from an on-demand backup.")
+    s3_import: S3ImportSource | None = Field(default=None, description="Import from Amazon S3.")
+
+    @property
+    def kind(self) -> str | None:
+        """pointInTime, backup or s3Import: the one that is set (None when none is)."""
+        for kind, value in (("pointInTime", self.point_in_time), ("backup", self.backup), ("s3Import", self.s3_import)):
+            if value is not None:
+                return kind
+        return None
+
+
 IGNORABLE_PATHS: dict[str, str] = {
     # spec path -> what it leaves alone; kept here so validation, the planner and the renderer agree.
     "billingMode": "billing mode",
@@ -587,6 +706,11 @@ class DynamoTableSpec(Model):
         default=None,
         max_length=MAX_ALARMS,
         description="CloudWatch alarms on the table's metrics, each named <tableName>-<name>.",
+    )
+    source: Source | None = Field(
+        default=None,
+        description="Create-only: restore or import the new table's data (pointInTime, backup or s3Import); "
+        "ignored once the table exists.",
     )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,

@@ -40,6 +40,7 @@ class Reason(StrEnum):
     DELETION_BLOCKED = "DeletionBlocked"
     PLAN_ONLY = "PlanOnly"
     TABLE_MISSING = "TableMissing"
+    SOURCE_MISMATCH = "SourceMismatch"
 
 
 class StatusModel(Model):
@@ -95,6 +96,23 @@ class FinalBackupStatus(StatusModel):
     at: str | None = None
 
 
+class SourceStatus(StatusModel):
+    """Where the table's data came from [A24]: the restore or import this resource started. `arn`: the source
+    table or backup of a restore, the import's ARN for an import (so a re-run never starts a second import).
+    `status`: RESTORING / RESTORED, or the import's IN_PROGRESS, COMPLETED, CANCELLING, CANCELLED, FAILED.
+    `spec`: digest of the spec the call was made for: a failed import is retried only when the spec changes."""
+
+    kind: str
+    arn: str | None = None
+    status: str | None = None
+    processed_item_count: int | None = None
+    imported_item_count: int | None = None
+    error_count: int | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    spec: str | None = None
+
+
 class DynamoTableStatus(StatusModel):
     """What `.status` holds. Every field is optional: the operator fills what it knows."""
 
@@ -111,6 +129,7 @@ class DynamoTableStatus(StatusModel):
     plan: list[str] = Field(default_factory=list)
     drift: list[DriftEntry] = Field(default_factory=list)
     terraform: TerraformStatus | None = None
+    source: SourceStatus | None = None
     # The parts beyond the table (auto scaling targets, alarms, the resource policy, the Kinesis streaming
     # destination, contributor insights) this resource put in place: removing one from the spec removes it
     # from AWS; what is not listed here was never touched.

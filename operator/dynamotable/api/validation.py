@@ -1013,6 +1013,96 @@ def rule_kinesis_streaming_destination(m: s.DynamoTable, default_region: str | N
         )
 
 
+# ------------------------------------------------------------------------- creation sources [A24]
+
+
+def rule_source_kind(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    source = m.spec.source
+    if source is None:
+        return
+    kinds = [
+        k
+        for k, v in (("pointInTime", source.point_in_time), ("backup", source.backup), ("s3Import", source.s3_import))
+        if v is not None
+    ]
+    if len(kinds) != 1:
+        got = ", ".join(kinds) if kinds else "none"
+        yield SpecError(
+            "spec.source",
+            f"source needs exactly one of pointInTime, backup or s3Import (got {got}): a table is created from one "
+            "source; keep one, or remove source to create an empty table",
+        )
+
+
+def rule_source_point_in_time(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
+    source = m.spec.source
+    pit = source.point_in_time if source is not None else None
+    if pit is None:
+        return
+    path = "spec.source.pointInTime"
+    if (pit.source_table_arn is None) == (pit.source_table_name is None):
+        yield SpecError(
+            path,
+            "pointInTime needs exactly one of sourceTableArn or sourceTableName; name the table to restore once",
+        )
+    latest = bool(pit.use_latest_restorable_time)
+    if (pit.restore_date_time is not None) == latest:
+        got = "both" if latest else f"useLatestRestorableTime: {shown(pit.use_latest_restorable_time)}"
+        yield SpecError(
+            path,
+            f"pointInTime needs exactly one of restoreDateTime or useLatestRestorableTime: true (got {got}); set "
+            "the instant to restore to, or useLatestRestorableTime: true",
+        )
+    own = m.spec.region or default_region
+    same_name = pit.source_table_name == m.table_name or (
+        pit.source_table_arn is not None
+        and pit.source_table_arn.rsplit("/", 1)[-1] == m.table_name
+        and own is not None
+        and pit.source_table_arn.split(":")[3] == own
+    )
+    if same_name:
+        yield SpecError(
+            f"{path}.{'sourceTableName' if pit.source_table_name else 'sourceTableArn'}",
+            f"the source is table {bare(m.table_name)} itself; a restore creates a new table, whose name must not "
+            "exist yet: set tableName to the new table's name",
+        )
+
+
+def rule_source_backup(m: s.DynamoTable, default_region: str | None) -> Iterator[SpecError]:
+    source = m.spec.source
+    backup = source.backup if source is not None else None
+    own = m.spec.region or default_region
+    if backup is None or own is None:
+        return
+    region = backup.backup_arn.split(":")[3]
+    if region != own:
+        yield SpecError(
+            "spec.source.backup.backupArn",
+            f"backup {shown(backup.backup_arn)} is in {bare(region)}; RestoreTableFromBackup restores into the "
+            f"backup's region, and this table is in {bare(own)}: copy the backup to {bare(own)} (AWS Backup) and "
+            "use the copy's ARN",
+        )
+
+
+def rule_source_s3_import(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    source = m.spec.source
+    imp = source.s3_import if source is not None else None
+    if imp is None:
+        return
+    if imp.csv is not None and imp.input_format != s.InputFormat.CSV:
+        yield SpecError(
+            "spec.source.s3Import.csv",
+            f"csv options only apply with inputFormat CSV (inputFormat is {imp.input_format.value}); remove csv "
+            "or set inputFormat: CSV",
+        )
+    if m.spec.local_secondary_indexes:
+        yield SpecError(
+            "spec.localSecondaryIndexes",
+            "an import from S3 cannot create localSecondaryIndexes (ImportTable takes none) and they cannot be "
+            "added later: remove them, or restore from a backup or a point in time instead",
+        )
+
+
 ALARM_PERIODS_BELOW_A_MINUTE = (10, 30)
 
 
@@ -1093,6 +1183,10 @@ RULES: tuple[Rule, ...] = (
     rule_resource_policy,
     rule_kinesis_streaming_destination,
     rule_alarms,
+    rule_source_kind,
+    rule_source_point_in_time,
+    rule_source_backup,
+    rule_source_s3_import,
     rule_tags,
     rule_ignore_changes,
 )
@@ -1268,6 +1362,19 @@ def _dns_suggestion(value: Any, *, dots: bool, limit: int) -> str:
     return shown(text or "orders")
 
 
+# [A24] the fields of spec.source whose pattern alone says little
+_SOURCE_PATTERN_HINTS = {
+    "backupArn": "is not a DynamoDB backup ARN; use arn:aws:dynamodb:<region>:<account>:table/<name>/backup/<id> "
+    "as ListBackups or DescribeBackup gives it",
+    "sourceTableArn": "is not a DynamoDB table ARN; use arn:aws:dynamodb:<region>:<account>:table/<name>",
+    "restoreDateTime": "is not an RFC 3339 date-time; write it like 2026-11-30T12:00:00Z (a zone is required)",
+    "bucket": "is not an S3 bucket name; use 3-63 characters of lowercase a-z, 0-9, '.' and '-', starting and "
+    "ending with a letter or digit",
+    "bucketOwner": "is not an AWS account id; use the 12 digits of the account owning the bucket",
+    "delimiter": "is not a CSV delimiter ImportTable accepts; use one of , ; : | a tab or a space",
+}
+
+
 def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
     if path == "metadata.name":
         return (
@@ -1287,6 +1394,9 @@ def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
         return "is not an AWS region name; use a name like us-east-1 (lowercase ASCII letters, '-', a digit)"
     if path.endswith("kmsKeyArn"):
         return "is not a KMS key ARN; use arn:aws:kms:<region>:<account>:key/<key-id> (aliases are not accepted)"
+    source_hint = _SOURCE_PATTERN_HINTS.get(path.rsplit(".", 1)[-1]) if path.startswith("spec.source.") else None
+    if source_hint is not None:
+        return source_hint
     if path == "apiVersion":
         return f"is not {s.API_VERSION}; set apiVersion: {s.API_VERSION}"
     if path == "kind":

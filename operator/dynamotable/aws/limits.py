@@ -31,8 +31,17 @@ DEFAULT_REQUESTS_PER_SECOND = 400.0
 DEFAULT_TABLE_OPERATIONS = 200
 DEFAULT_INDEXED_CREATES = 100
 
-# The operations AWS counts as table operations [A18].
-TABLE_OPERATIONS = frozenset({"CreateTable", "UpdateTable", "DeleteTable", "UpdateTimeToLive"})
+# The operations AWS counts as table operations [A18], restores among them [A24.1].
+TABLE_OPERATIONS = frozenset(
+    {
+        "CreateTable",
+        "UpdateTable",
+        "DeleteTable",
+        "UpdateTimeToLive",
+        "RestoreTableFromBackup",
+        "RestoreTableToPointInTime",
+    }
+)
 
 
 class RequestBucket:

@@ -32,6 +32,7 @@ from dynamotable.terraform.iam import (
     TableRef,
     access_policy,
     operator_policy,
+    partition_of,
     policy_json,
     policy_size,
 )
@@ -106,7 +107,25 @@ def table_ref(manifest: DynamoTable, region: str) -> TableRef:
         kinesis_stream_arns=(
             (spec.kinesis_streaming_destination.stream_arn,) if spec.kinesis_streaming_destination else ()
         ),
+        restore_sources=_restore_sources(manifest, manifest.region_or(region)),
+        import_buckets=(spec.source.s3_import.bucket,) if spec.source and spec.source.s3_import else (),
     )
+
+
+def _restore_sources(manifest: DynamoTable, region: str) -> tuple[str, ...]:
+    """[A24] The table or backup a manifest restores from, as an ARN (a source named in the table's region and an
+    account not known here: any account)."""
+    source = manifest.spec.source
+    if source is None:
+        return ()
+    if source.backup is not None:
+        return (source.backup.backup_arn,)
+    pit = source.point_in_time
+    if pit is None:
+        return ()
+    if pit.source_table_arn is not None:
+        return (pit.source_table_arn,)
+    return (f"arn:{partition_of(region)}:dynamodb:{region}:*:table/{pit.source_table_name}",)
 
 
 @click.command("iam-policy")
@@ -140,6 +159,12 @@ def table_ref(manifest: DynamoTable, region: str) -> TableRef:
     multiple=True,
     help="Customer managed KMS key tables are encrypted with. Repeatable. With -f the manifests' keys are used.",
 )
+@click.option(
+    "--restores-and-imports",
+    is_flag=True,
+    help="Without -f: also grant creating tables from spec.source (restores and S3 imports), on any source table, "
+    "backup and bucket. With -f it is granted when a manifest has spec.source, on its sources only.",
+)
 @unchecked_cluster_id_option
 def iam_policy_command(
     *,
@@ -151,6 +176,7 @@ def iam_policy_command(
     region: str | None,
     replica_regions: tuple[str, ...],
     kms_key_arns: tuple[str, ...],
+    restores_and_imports: bool,
     cluster_id: str | None,
 ) -> None:
     """Print a least-privilege IAM policy: the operator's role (default) or an application's (--access)."""
@@ -166,6 +192,8 @@ def iam_policy_command(
         fail("--access needs the tables: give -f with their manifests")
     if read_only and not access:
         fail("--read-only only applies to --access")
+    if paths and restores_and_imports:
+        fail("with -f restores and imports are granted for the manifests that have spec.source")
     if paths and table_prefix:
         fail("-f scopes the policy to the manifests' tables; --table-prefix cannot be combined with it")
     try:
@@ -189,6 +217,7 @@ def iam_policy_command(
                 replica_regions=replica_regions,
                 kms_key_arns=kms_key_arns,
                 cluster_id=cluster_id,
+                restores_and_imports=restores_and_imports,
             )
             policy = operator_policy(engine_operations(), scope)
     except PolicyError as exc:

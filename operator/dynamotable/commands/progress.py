@@ -42,8 +42,11 @@ def waits_for(run: TableRun) -> str:
     """What an unfinished table is waiting for, in words (names the AWS state, e.g. `table is CREATING`)."""
     plan = getattr(run.last, "plan", None)
     waiting = list(getattr(plan, "waiting", None) or [])
+    source = source_progress(run)
     if waiting:
-        return "AWS: " + "; ".join(waiting)
+        return (f"{source}; " if source else "") + "AWS: " + "; ".join(waiting)
+    if source and run.status is not None and run.status.table_status in (None, "CREATING"):
+        return source
     if rate_limited(run):  # by AWS, or waiting for one of this command's table-operation slots [A18]
         return run.message.removeprefix(DEADLINE_PREFIX)
     if run.executed and progressing(run):
@@ -53,6 +56,20 @@ def waits_for(run: TableRun) -> str:
     if run.passes == 0:
         return "a first answer from AWS" if run.in_flight else "its turn (not started)"
     return run.message.removeprefix(DEADLINE_PREFIX) or "AWS"
+
+
+def source_progress(run: TableRun) -> str | None:
+    """[A24] Where a table being created from spec.source is: the import's status and item counts, or the
+    restore; None once it is over (or without a source)."""
+    source = run.status.source if run.status is not None else None
+    if source is None:
+        return None
+    if source.kind == "s3Import":
+        if source.status not in ("IN_PROGRESS", "CANCELLING"):
+            return None
+        counts = f", {source.processed_item_count} items processed" if source.processed_item_count else ""
+        return f"import {source.status}{counts}"
+    return "restoring from the source" if source.status == "RESTORING" else None
 
 
 def _seconds(value: float) -> str:

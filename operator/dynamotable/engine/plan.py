@@ -31,7 +31,7 @@ from typing import Any, Literal
 from dynamotable.api import spec as s
 from dynamotable.api.status import Reason
 from dynamotable.api.validation import OWNER_TAG, RESERVED_TAG_PREFIXES
-from dynamotable.engine import plan_policy, plan_replicas
+from dynamotable.engine import plan_policy, plan_replicas, plan_source
 from dynamotable.engine.model import (
     ACTIVE,
     PAY_PER_REQUEST,
@@ -65,6 +65,9 @@ def plan(manifest: s.DynamoTable, observed: ObservedTable | None, *, region: str
     """The steps that take `observed` to `manifest.spec`, in order. `observed` None: the table does not exist."""
     if observed is None:
         return _plan_create(manifest, region=region, owner=owner)
+    mismatch = plan_source.mismatches(manifest, observed)
+    if mismatch:
+        return Plan(blocked=mismatch)
     return _Planner(manifest, observed, owner).run()
 
 
@@ -274,7 +277,12 @@ def _plan_create(manifest: s.DynamoTable, *, region: str, owner: str) -> Plan:
         f"create table {name} in {region} ({', '.join(what)})",
         transitions=True,
     )
-    after = _Planner(manifest, _as_created(manifest, region=region, owner=owner), owner).run()
+    created = _as_created(manifest, region=region, owner=owner)
+    if spec.source is not None:
+        # rule: a restore or import creates the table instead, and the steps after it add what it cannot carry
+        create = plan_source.create_step(manifest, request, region=region)
+        created = plan_source.as_created(manifest, created)
+    after = _Planner(manifest, created, owner).run()
     return Plan(steps=[create, *after.steps], blocked=after.blocked, attached=after.attached)
 
 

@@ -33,6 +33,17 @@ from dynamotable.engine.execute import execute
 from dynamotable.engine.model import Blocked, Drift, ObservedTable, Plan, Step
 from dynamotable.engine.observe import observe
 from dynamotable.engine.observe_insights import reuse_readings
+from dynamotable.engine.observe_source import (
+    RESTORED,
+    RESTORING,
+    created_description,
+    failed_for,
+    failure_text,
+    in_flight,
+    progress_text,
+    recorded_at_create,
+    refresh_import,
+)
 from dynamotable.engine.observe_surface import observe_leftovers
 from dynamotable.engine.operations import after_execution, note_progress, refusal, still_no_slot
 from dynamotable.engine.plan import plan
@@ -176,6 +187,7 @@ class _Report:
             "plan": self.prev.plan,
             "drift": self.prev.drift,
             "terraform": self.prev.terraform,
+            "source": self.prev.source,
             "attached": self.prev.attached,
             "last_sync_time": self.prev.last_sync_time,
             "first_ready_time": self.prev.first_ready_time,
@@ -415,6 +427,9 @@ def reconcile(
         return _error_outcome(report, exc, timing)
     if live is not None and live.status == "ACTIVE" and recent:
         _seen_active(factory, region, name)
+    sourced = _follow_source(manifest, factory, report, live, region=region, timing=timing)
+    if sourced is not None:
+        return sourced
 
     if live is None:
         note_progress(factory, region, name, settled=True)
@@ -457,7 +472,7 @@ def reconcile(
     # (a lost ownership tag is then drift, restored by the plan's TagResource).
     report.observed(live)
     the_plan = plan(manifest, live, region=region, owner=owner)
-    if live_owner != owner and recorded and (report.was_synced() or not recent):
+    if live_owner != owner and recorded and (report.was_synced() or not recent) and not _awaiting_first_tag(report):
         # Someone removed or replaced our ownership tag on a table this resource manages: drift, at any age
         # (right after our CreateTable a missing tag is ListTagsOfResource lagging, unless we saw it Synced).
         lost = Drift(f"tags.{OWNER_TAG}", owner, live_owner if live_owner is not None else "absent")
@@ -469,10 +484,11 @@ def reconcile(
         return _blocked(report, stopper, the_plan, timing)
     if the_plan.waiting:
         reason = Reason.CREATING if live.status == "CREATING" else Reason.WAITING
+        progress = progress_text(manifest, report.fields["source"]) if live.status == "CREATING" else None
         report.set(
             ConditionStatus.FALSE,
             reason,
-            "waiting for AWS: " + "; ".join(the_plan.waiting),
+            (f"{progress}; " if progress else "") + "waiting for AWS: " + "; ".join(the_plan.waiting),
             progressing=True,
         )
         return report.outcome(_poll(timing, report), plan=the_plan)
@@ -612,7 +628,7 @@ def _create(
         if isinstance(exc.classified, AlreadyDone):
             _remember_create(factory, region, manifest.table_name, owner)
         return _error_outcome(report, exc, timing, the_plan=the_plan)
-    description = response.get("TableDescription") or {}
+    description = created_description(step, response)
     _remember_create(
         factory,
         region,
@@ -626,6 +642,11 @@ def _create(
         table_status=description.get("TableStatus", "CREATING"),
         stream_arn=description.get("LatestStreamArn"),
     )
+    created_from = recorded_at_create(manifest, step, response)
+    if created_from is not None:
+        # [A24] a restored or imported table carries no tags: the recorded ARN and TableId are what make it this
+        # resource's until the plan's first step tags it
+        report.fields.update(source=created_from, table_id=description.get("TableId"))
     report.planned(the_plan, executed=True)
     report.event("Normal", Reason.CREATING.value, step.description)
     if missing:
@@ -640,6 +661,45 @@ def _create(
     else:
         report.set(ConditionStatus.FALSE, Reason.CREATING, step.description, progressing=True)
     return report.outcome(timing.poll, executed=step, plan=the_plan)
+
+
+def _follow_source(
+    manifest: s.DynamoTable,
+    factory: ClientFactory,
+    report: _Report,
+    live: ObservedTable | None,
+    *,
+    region: str,
+    timing: Timing,
+) -> Outcome | None:
+    """[A24] The import's progress (DescribeImport while it runs) into status.source; the outcome of a pass that
+    must not go on: a failed import (not tried again until the spec changes), or an import whose table is not
+    visible yet. None: plan as usual."""
+    record = report.prev.source
+    if in_flight(record):
+        assert record is not None
+        try:
+            record = refresh_import(factory, region, record)
+        except AwsCallFailed as exc:
+            return _error_outcome(report, exc, timing)
+        report.fields["source"] = record
+    elif record is not None and record.status == RESTORING and live is not None and live.status == "ACTIVE":
+        report.fields["source"] = record.model_copy(update={"status": RESTORED})
+    if record is not None and failed_for(record, manifest):
+        # the import left no table to manage: the source may be fixed (the CRD allows it while none is recorded)
+        report.fields.update(table_arn=None, table_id=None, table_status=None, plan=[])
+        report.set(ConditionStatus.FALSE, Reason.AWS_ERROR, failure_text(record, region), progressing=False, warn=True)
+        return report.outcome(None)
+    if live is None and in_flight(record):
+        report.set(ConditionStatus.FALSE, Reason.CREATING, progress_text(manifest, record) or "", progressing=True)
+        return report.outcome(_poll(timing, report))
+    return None
+
+
+def _awaiting_first_tag(report: _Report) -> bool:
+    """A table restored or imported by this resource has no ownership tag until the plan's first step: its
+    absence then is no drift."""
+    return report.prev.source is not None and report.prev.first_ready_time is None
 
 
 def _recorded_place(report: _Report) -> tuple[str, str]:

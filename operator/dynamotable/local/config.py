@@ -23,6 +23,8 @@ class Latency:
     insights: float = 0.0  # contributor insights ENABLING / DISABLING [A20]
     kinesis: float = 0.0  # a Kinesis streaming destination ENABLING / UPDATING / DISABLING [A21]
     backup: float = 0.0  # an on-demand backup CREATING before it is AVAILABLE [A25]
+    restore: float = 0.0  # a restored table CREATING [A24]
+    table_import: float = 0.0  # an imported table CREATING and its import IN_PROGRESS [A24]
 
     def __post_init__(self) -> None:
         for f in fields(self):

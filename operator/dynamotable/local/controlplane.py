@@ -17,6 +17,7 @@ from . import (
     on_demand_backups,
     policies,
     replicas,
+    sources,
     subresources,
 )
 from .config import Clock, Latency, Rules, WallClock
@@ -69,7 +70,12 @@ class ControlPlane:
             "CreateBackup": lambda req, now: on_demand_backups.create_backup(self, req, now),
             "DescribeBackup": lambda req, now: on_demand_backups.describe_backup(self, req, now),
             "ListBackups": lambda req, now: on_demand_backups.list_backups(self, req, now),
+            "RestoreTableFromBackup": lambda req, now: sources.restore_from_backup(self, req, now),
+            "RestoreTableToPointInTime": lambda req, now: sources.restore_to_point_in_time(self, req, now),
+            "ImportTable": lambda req, now: sources.import_table(self, req, now),
+            "DescribeImport": lambda req, now: sources.describe_import(self, req, now),
         }
+        self.imports: dict[str, sources.ImportJob] = {}  # [A24] imports by ImportArn
 
     # ---- plumbing -------------------------------------------------------------------------------------------
 

@@ -41,6 +41,10 @@ def shape_table(
         if not out.get(key) or status == DELETING:
             out.pop(key, None)
 
+    restore = out.get("RestoreSummary")
+    if isinstance(restore, dict):
+        restore["RestoreInProgress"] = status == CREATING  # [A24.1] until the restored table is ACTIVE
+
     warm = out.get("WarmThroughput")
     if isinstance(warm, dict) and status == CREATING:
         warm["Status"] = CREATING  # [API] table WarmThroughput.Status follows the TableStatus enum

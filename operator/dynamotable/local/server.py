@@ -181,6 +181,7 @@ class LocalEndpoint:
             motobackend.reset_moto()
             self._control.registry.clear()
             self._control.rate = RequestRate()
+            self._control.imports.clear()
 
     def set_faults(self, faults: Faults) -> None:
         self._middleware.set_faults(faults)

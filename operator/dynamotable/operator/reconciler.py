@@ -518,7 +518,16 @@ class Reconciler:
         result, body = await self._wait_for_slot(trigger, body, patch, logger, state=state, result=result)
         delay = result.requeue_after
         waiting_on_aws = not result.steady and result.slot_region is None  # not refused a slot (then kopf decides)
-        if trigger == Trigger.CREATE and waiting_on_aws and delay is not None and delay <= self.timing.poll:
+        # [A24] not for a table restored or imported from spec.source: it has no ownership tag until a later step,
+        # so the status recording its ARN and TableId must be written before any other pass
+        from_source = bool((body.get("spec") or {}).get("source"))
+        if (
+            trigger == Trigger.CREATE
+            and waiting_on_aws
+            and delay is not None
+            and delay <= self.timing.poll
+            and not from_source
+        ):
             # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
             # handler call, so the usual creation costs one kopf cycle (one progress annotation and one status
             # write) rather than two. Safe to lose: if the operator stops meanwhile, the next pass finds the

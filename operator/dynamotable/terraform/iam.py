@@ -129,6 +129,35 @@ CLOUDWATCH_TAG_ON_CREATE = "cloudwatch:TagResource"
 # is given dynamodb:PutResourcePolicy under CreateTable's own condition (whether AWS checks it separately for
 # CreateTable could not be confirmed; granting it there is harmless, A22).
 CREATE_WITH_POLICY = "dynamodb:PutResourcePolicy"
+# Creation sources [A24]. A restore or import makes a new table and takes no tags, so it cannot be conditioned on
+# the ownership tag: it is granted on the tables in scope (a restore or import never touches an existing table:
+# the target name must be free). A restore is authorized on the source too (the source table, or the backup),
+# and DynamoDB writes the restored items as the caller, which then needs the item actions on the target (AWS:
+# "Using IAM with DynamoDB backup and restore" and "IAM policy for point-in-time recovery"). An import reads the
+# bucket and writes its errors to CloudWatch Logs under /aws-dynamodb/ (AWS: "Requesting a table import in
+# DynamoDB", its IAM permissions). DescribeImport is authorized on the import's ARN, <table ARN>/import/<id>.
+SOURCE_OPERATIONS = frozenset(
+    {"dynamodb:RestoreTableToPointInTime", "dynamodb:RestoreTableFromBackup", "dynamodb:ImportTable"}
+)
+RESTORE_SOURCE_ACTIONS = ("dynamodb:RestoreTableToPointInTime", "dynamodb:RestoreTableFromBackup")
+RESTORE_TARGET_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+)
+IMPORT_S3_ACTIONS = ("s3:GetObject", "s3:ListBucket")
+IMPORT_LOG_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+    "logs:PutRetentionPolicy",
+)
 RESOURCE_OWNER = f"aws:ResourceTag/{OWNER_TAG}"
 REQUEST_OWNER = f"aws:RequestTag/{OWNER_TAG}"
 TAG_KEYS = "aws:TagKeys"
@@ -234,6 +263,8 @@ class TableRef:
     indexes: bool = False
     kms_key_arns: tuple[str, ...] = ()  # customer managed keys of the table and its replicas
     kinesis_stream_arns: tuple[str, ...] = ()  # the Kinesis data streams it streams its changes to
+    restore_sources: tuple[str, ...] = ()  # [A24] ARN of the table or backup it is restored from
+    import_buckets: tuple[str, ...] = ()  # [A24] S3 bucket it is imported from
 
     def __post_init__(self) -> None:
         _require(TABLE_NAME, self.name, "table name")
@@ -304,6 +335,8 @@ class OperatorScope:
     replica_regions: tuple[str, ...] = ()  # prefix scope: where replicas may be added ("*": anywhere)
     kms_key_arns: tuple[str, ...] = ()  # customer managed keys, besides those of `tables`
     cluster_id: str | None = None
+    # [A24] grant restores and imports (prefix scope); with `tables`, granted when one of them has a source
+    restores_and_imports: bool = False
 
     def __post_init__(self) -> None:
         _check_account(self.account_id)
@@ -359,6 +392,29 @@ class OperatorScope:
             f"arn:{partition_of(r)}:kinesis:{r}:{self.account_id}:stream/*" for r in dict.fromkeys(self.regions)
         )
 
+    def creates_from_sources(self) -> bool:
+        if self.tables:
+            return any(t.restore_sources or t.import_buckets for t in self.tables)
+        return self.restores_and_imports
+
+    def restore_source_arns(self) -> list[str]:
+        """[A24] What restores read: the sources of `tables`, else any table and backup in the home regions."""
+        if self.tables:
+            return sorted({arn for t in self.tables for arn in t.restore_sources})
+        return sorted(
+            f"arn:{partition_of(r)}:dynamodb:{r}:{self.account_id}:table/{name}"
+            for r in dict.fromkeys(self.regions)
+            for name in ("*", "*/backup/*")
+        )
+
+    def bucket_arns(self) -> list[str]:
+        """[A24] What imports read: the buckets of `tables` and their objects, else any bucket."""
+        if self.tables:
+            buckets = {(t.region, b) for t in self.tables for b in t.import_buckets}
+        else:
+            buckets = {(r, "*") for r in self.regions}
+        return sorted(f"arn:{partition_of(r)}:s3:::{b}{suffix}" for r, b in buckets for suffix in ("", "/*"))
+
     def owner_pattern(self) -> str | None:
         """The ownership tag values this operator writes, as an IAM StringLike pattern (None: any value)."""
         return f"{self.cluster_id}:*" if self.cluster_id else None
@@ -410,6 +466,8 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     for both, and IAM cannot tell them apart) or on a table that carries it; every other change only on a
     table that carries it."""
     ops = set(operations) - NO_PERMISSION_NEEDED
+    if not scope.creates_from_sources():
+        ops -= SOURCE_OPERATIONS | {"dynamodb:DescribeImport"}  # only a spec with a source makes these calls
     for op in ops:
         _check_action(op)
     unknown = sorted(op for op in ops if op.split(":", 1)[0] not in ("dynamodb", "kms", AUTOSCALING, "cloudwatch"))
@@ -419,13 +477,15 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     account_ops = {op for op in dynamodb_ops if op.split(":", 1)[1] in ACCOUNT_LEVEL_DYNAMODB}
     table_ops = dynamodb_ops - account_ops
     reads = {op for op in table_ops if _is_read(op)} - BACKUP_READS
-    changes = table_ops - reads - BACKUP_READS - {"dynamodb:CreateTable"}
+    changes = table_ops - reads - BACKUP_READS - {"dynamodb:CreateTable"} - SOURCE_OPERATIONS
     account = scope.account_id
     tables = scope.table_arns()
 
     statements = []
     if reads:
-        statements.append(_statement("ReadTables", reads, tables))
+        # an import's ARN is <table ARN>/import/<id>: a prefix's table/<prefix>* covers it, an exact name does not
+        imports = [f"{a}/import/*" for a in tables if not a.endswith("*")] if "dynamodb:DescribeImport" in reads else []
+        statements.append(_statement("ReadTables", reads, [*tables, *imports]))
     if "dynamodb:CreateTable" in table_ops:
         condition = owner_tag_in_request(scope, resource_may_exist=False)
         create = ["dynamodb:CreateTable", *([CREATE_WITH_POLICY] if CREATE_WITH_POLICY in ops else [])]
@@ -440,6 +500,7 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     if BACKUP_READS & table_ops:
         backups = [f"{a}/backup/*" for a in tables]
         statements.append(_statement("ReadFinalBackups", sorted(BACKUP_READS & table_ops), backups))
+    statements += _source_statements(table_ops, scope, tables)
     replica_arns = scope.replica_arns()
     if replica_arns and "dynamodb:UpdateTable" in ops:
         statements.append(_statement("ManageReplicas", REPLICA_ACTIONS, replica_arns))
@@ -522,6 +583,30 @@ def operator_policy(operations: Iterable[str], scope: OperatorScope = OperatorSc
     if ungranted:
         raise PolicyError(f"no statement is defined for {', '.join(sorted(ungranted))}")
     return policy
+
+
+def _source_statements(table_ops: set[str], scope: OperatorScope, tables: list[str]) -> list[dict[str, Any]]:
+    """[A24] Restores and imports: on the tables in scope, on their sources, and for an import its bucket and
+    logs (see SOURCE_OPERATIONS)."""
+    out: list[dict[str, Any]] = []
+    creates = table_ops & SOURCE_OPERATIONS
+    restores = creates & set(RESTORE_SOURCE_ACTIONS)
+    if creates:
+        out.append(
+            _statement("CreateTablesFromSources", creates | set(RESTORE_TARGET_ACTIONS if restores else ()), tables)
+        )
+    sources = scope.restore_source_arns()
+    if restores and sources:
+        out.append(_statement("ReadRestoreSources", restores, sources))
+    if "dynamodb:ImportTable" in creates:
+        buckets = scope.bucket_arns()
+        if buckets:
+            out.append(_statement("ReadImportObjects", IMPORT_S3_ACTIONS, buckets))
+        logs = [
+            f"arn:{partition_of(r)}:logs:{r}:{scope.account_id}:log-group:/aws-dynamodb/*" for r in scope.home_regions()
+        ]
+        out.append(_statement("WriteImportLogs", IMPORT_LOG_ACTIONS, logs))
+    return out
 
 
 def access_policy(tables: Sequence[TableRef], *, account_id: str = ANY, read_only: bool = False) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dynamotable.terraform.render_insights import insights_need_provider_v6, ren
 from dynamotable.terraform.render_kinesis import render_kinesis
 from dynamotable.terraform.render_policy import render_policy
 from dynamotable.terraform.render_scaling import render_scaling, scaled_capacity_paths
+from dynamotable.terraform.render_source import render_source
 
 RESOURCE_TYPE = "aws_dynamodb_table"
 PROVIDER_SOURCE = "hashicorp/aws"
@@ -253,6 +254,7 @@ def render_table(
     if spec.ignore_changes or scaled:
         w.blank()
         _lifecycle(w, spec.ignore_changes, scaled=scaled)
+    render_source(w, manifest)
     w.close()
 
     w.blank()
