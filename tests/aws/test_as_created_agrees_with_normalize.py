@@ -29,7 +29,8 @@ def _examples() -> list[DynamoTable]:
     for doc in load([str(EXAMPLES)]).documents:
         manifest, errors = validate_manifest(doc.body, default_region=REGION)
         assert manifest is not None, errors
-        out.append(manifest)
+        if manifest.spec.source is None:  # a restore or import creates those: tests/aws/test_source_converge.py
+            out.append(manifest)
     return out
 
 
