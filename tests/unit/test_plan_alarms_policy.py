@@ -7,14 +7,13 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from planner_support import ARN, OWNER, REGION, live
+
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
 from dynamotable.engine.model import CLOUDWATCH, ObservedAlarm, ObservedGsi, ObservedPolicy, ObservedTable
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_alarms import desired, plan_alarms
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
-ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -49,21 +48,6 @@ def manifest(status: dict[str, Any] | None = None, **spec: Any) -> Any:
     if status is not None:
         doc["status"] = status
     return parse_manifest(doc, default_region=REGION)
-
-
-def live(**changes: Any) -> ObservedTable:
-    base = ObservedTable(
-        name="orders",
-        region=REGION,
-        arn=ARN,
-        status="ACTIVE",
-        hash_key="id",
-        range_key=None,
-        attribute_types={"id": "S"},
-        billing_mode="PAY_PER_REQUEST",
-        tags={OWNER_TAG: OWNER},
-    )
-    return replace(base, **changes)
 
 
 def steps(m: Any, observed: ObservedTable) -> list[tuple[str, dict[str, Any]]]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from planner_support import OWNER, REGION, live
+
 from dynamotable.api.spec import DynamoTable
-from dynamotable.api.validation import OWNER_TAG, parse_manifest
+from dynamotable.api.validation import parse_manifest
 from dynamotable.engine.model import (
     ObservedGsi,
     ObservedInsights,
     ObservedKinesisDestination,
-    ObservedTable,
     Step,
     destructive_reason,
 )
@@ -20,8 +21,6 @@ from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_insights import normalize_insights
 from dynamotable.engine.plan_kinesis import normalize_destinations
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
 STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/changes"
 OTHER = "arn:aws:kinesis:us-east-1:123456789012:stream/changes-v2"
 
@@ -40,21 +39,6 @@ def manifest(attached: list[str] | None = None, **spec: Any) -> DynamoTable:
     if attached is not None:
         doc["status"] = {"attached": attached}
     return parse_manifest(doc, default_region=REGION)
-
-
-def live(**changes: Any) -> ObservedTable:
-    base = ObservedTable(
-        name="orders",
-        region=REGION,
-        arn="arn:aws:dynamodb:us-east-1:123456789012:table/orders",
-        status="ACTIVE",
-        hash_key="id",
-        range_key=None,
-        attribute_types={"id": "S"},
-        billing_mode="PAY_PER_REQUEST",
-        tags={OWNER_TAG: OWNER},
-    )
-    return replace(base, **changes)
 
 
 def by_cat(status: str = "ACTIVE") -> ObservedGsi:

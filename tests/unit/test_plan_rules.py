@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
+from planner_support import ARN, OWNER, REGION, live
 
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
@@ -31,9 +32,6 @@ from dynamotable.engine.model import (
 )
 from dynamotable.engine.plan import plan
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
-ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 CMK = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 CMK2 = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
 MANAGED_KEY = "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -58,21 +56,6 @@ def manifest(**spec: Any) -> DynamoTable:
 def schema_manifest(**spec: Any) -> DynamoTable:
     """The manifest as the schema alone admits it, without validation's semantic rules."""
     return DynamoTable.model_validate(_doc(spec), by_alias=True, by_name=False)
-
-
-def live(**changes: Any) -> ObservedTable:
-    base = ObservedTable(
-        name="orders",
-        region=REGION,
-        arn=ARN,
-        status="ACTIVE",
-        hash_key="id",
-        range_key=None,
-        attribute_types={"id": "S"},
-        billing_mode="PAY_PER_REQUEST",
-        tags={OWNER_TAG: OWNER},
-    )
-    return replace(base, **changes)
 
 
 def gsi(name: str, hash_key: str, range_key: str | None = None, **kw: Any) -> ObservedGsi:

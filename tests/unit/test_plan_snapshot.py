@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from planner_support import ARN, OWNER, REGION, live
 
-from dynamotable.api.validation import OWNER_TAG, parse_manifest
+from dynamotable.api.validation import parse_manifest
 from dynamotable.engine.model import ObservedReplica, ObservedTable, Plan
 from dynamotable.engine.plan_snapshot import (
     MAX_BACKUP_NAME,
@@ -19,9 +20,6 @@ from dynamotable.engine.plan_snapshot import (
     plan_snapshot_delete,
 )
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
-ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 BACKUP_ARN = ARN + "/backup/01764636312000-abcdef12"
 NOW = datetime(2026, 12, 2, 0, 45, 12, 345678, tzinfo=UTC)
 BACKUP = ("CreateBackup", REGION, {"TableName": "orders", "BackupName": "orders-final-20261202T004512Z"})
@@ -38,21 +36,6 @@ def manifest(**spec: Any) -> Any:
         "spec": {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}], "deletionPolicy": "Snapshot", **spec},
     }
     return parse_manifest(doc, default_region=REGION)
-
-
-def live(**changes: Any) -> ObservedTable:
-    base = ObservedTable(
-        name="orders",
-        region=REGION,
-        arn=ARN,
-        status="ACTIVE",
-        hash_key="id",
-        range_key=None,
-        attribute_types={"id": "S"},
-        billing_mode="PAY_PER_REQUEST",
-        tags={OWNER_TAG: OWNER},
-    )
-    return replace(base, **changes)
 
 
 def backup(status: str) -> ObservedBackup:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from planner_support import OWNER, REGION
+from planner_support import live as shared_live
+
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import OWNER_TAG, parse_manifest
 from dynamotable.engine.model import ObservedLsi, ObservedTable
 from dynamotable.engine.plan import plan
 from dynamotable.engine.plan_source import source_digest
 
-REGION = "us-east-1"
-OWNER = "shop/orders"
-ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
 SOURCE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod"
 BACKUP_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod/backup/01700000000000-abcdef12"
 CMK = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -34,18 +34,8 @@ def manifest(status: dict[str, Any] | None = None, **spec: Any) -> DynamoTable:
 
 
 def live(**changes: Any) -> ObservedTable:
-    base = ObservedTable(
-        name="orders",
-        region=REGION,
-        arn=ARN,
-        status="ACTIVE",
-        hash_key="id",
-        range_key=None,
-        attribute_types={"id": "S"},
-        billing_mode="PAY_PER_REQUEST",
-        tags={},
-    )
-    return replace(base, **changes)
+    """A table just restored or imported: no tags yet."""
+    return shared_live(**{"tags": {}, **changes})
 
 
 def first(m: DynamoTable) -> tuple[str, dict[str, Any]]:
