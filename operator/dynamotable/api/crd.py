@@ -67,6 +67,12 @@ ALARM_RULES = (
     ),
 )
 
+EXPORT_RULE = (
+    f"!self.configMap.endsWith('{s.TERRAFORM_CONFIGMAP_SUFFIX}')",
+    f"export.configMap must not end in {s.TERRAFORM_CONFIGMAP_SUFFIX}: those names are the operator's ConfigMaps "
+    "of rendered Terraform",
+)
+
 
 _NEW_TABLE = "create a new DynamoTable {what} and migrate the data"
 
@@ -301,6 +307,7 @@ def spec_schema() -> dict[str, Any]:
     for insights in (props["contributorInsights"], gsi["contributorInsights"]):
         insights["x-kubernetes-validations"] = _rules(INSIGHTS_RULE)
     props["alarms"]["items"]["x-kubernetes-validations"] = _rules(*ALARM_RULES)
+    props["export"]["x-kubernetes-validations"] = _rules(EXPORT_RULE)
     # a policy document is free-form: kept as given, validated by the operator (and by AWS)
     props["resourcePolicy"] = {
         "type": "object",

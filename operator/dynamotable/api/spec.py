@@ -46,6 +46,8 @@ K8S_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-
 K8S_NAME_MAX = 253
 K8S_NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 K8S_NAMESPACE_MAX = 63
+# The operator's own `<name>-terraform` ConfigMaps: an export ConfigMap may not end like one.
+TERRAFORM_CONFIGMAP_SUFFIX = "-terraform"
 
 
 class AttributeType(StrEnum):
@@ -492,6 +494,18 @@ class Alarm(Model):
     )
 
 
+class Export(Model):
+    """Connection details for the applications that use the table, like ACK's FieldExport without another CRD."""
+
+    config_map: Annotated[
+        str, Field(min_length=1, max_length=K8S_NAME_MAX, pattern=K8S_NAME_PATTERN), AfterValidator(_ascii)
+    ] = Field(
+        description="Name of a ConfigMap in this namespace that the operator writes (and owns) with the table's "
+        "name, ARN, region, stream ARN and label and index names, as plain keys and envFrom-ready upper-case keys "
+        "(docs/connection-details.md). Must not end in -terraform."
+    )
+
+
 IGNORABLE_PATHS: dict[str, str] = {
     # spec path -> what it leaves alone; kept here so validation, the planner and the renderer agree.
     "billingMode": "billing mode",
@@ -587,6 +601,9 @@ class DynamoTableSpec(Model):
         default=None,
         max_length=MAX_ALARMS,
         description="CloudWatch alarms on the table's metrics, each named <tableName>-<name>.",
+    )
+    export: Export | None = Field(
+        default=None, description="Write the table's connection details to a ConfigMap; absent = none."
     )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,
