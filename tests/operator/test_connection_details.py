@@ -5,6 +5,7 @@ goes, and costs no Kubernetes request on a quiet drift check."""
 from __future__ import annotations
 
 from collections import Counter
+
 import kmock
 from operator_harness import TEST_HEADER, TEST_HEADERS, Harness, eventually, fast_settings, table_spec
 

@@ -17,7 +17,12 @@ STREAM = f"{ARN}/stream/2026-12-01T08:35:42.690"
 
 
 def manifest(**spec: Any) -> Any:
-    base = {"tableName": "shop-orders", "region": "eu-west-1", "hashKey": "id", "attributes": [{"name": "id", "type": "S"}]}
+    base = {
+        "tableName": "shop-orders",
+        "region": "eu-west-1",
+        "hashKey": "id",
+        "attributes": [{"name": "id", "type": "S"}],
+    }
     doc = {"apiVersion": "dynamotable.io/v1alpha1", "kind": "DynamoTable", "metadata": {"name": "orders"}}
     return parse_manifest({**doc, "spec": {**base, **spec}})
 
