@@ -26,7 +26,7 @@ def _data(h: Harness, config_map: str) -> dict[str, str] | None:
     return None if cm is None else dict(cm.get("data") or {})
 
 
-def _writes(h: Harness, config_map: str) -> Counter[str]:
+def _requests(h: Harness, config_map: str) -> Counter[str]:
     """The operator's requests about one ConfigMap, by verb (the test's own excluded)."""
     out: Counter[str] = Counter()
     for r in h.k.log:
@@ -79,7 +79,7 @@ async def test_created_with_the_table_and_owned_by_it(harness: Harness) -> None:
     assert meta["labels"]["app.kubernetes.io/managed-by"] == "dynamotable-operator"
     assert meta["labels"]["dynamotable.io/connection-details"] == "true"
     assert status["export"]["configMap"] == "orders-table" and len(status["export"]["sha256"]) == 64
-    assert _writes(h, "orders-table") == Counter({str(kmock.action.CREATE): 1})
+    assert _requests(h, "orders-table") == Counter({str(kmock.action.CREATE): 1})
     h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
 
 
@@ -141,14 +141,14 @@ async def test_someone_elses_configmap_is_never_overwritten(harness: Harness) ->
     assert "export" not in h.status("mine")
     message = next(m for _, r, m in h.events("mine") if r == "ConnectionDetailsConflict")
     assert "mine" in message and "spec.export.configMap" in message
-    assert _writes(h, "mine").get(str(kmock.action.UPDATE), 0) == 0
+    assert _requests(h, "mine").get(str(kmock.action.UPDATE), 0) == 0
 
     # removing spec.export must not delete it either: it was never ours
     await h.patch("mine", {"spec": {"export": None}})
     await eventually(lambda: h.obj("mine")["metadata"]["generation"] == 2 and h.ready("mine"))
     await h.drift_ticks(2)
     assert _data(h, "mine") == {"TABLE_NAME": "hand-written"}
-    assert _writes(h, "mine").get(str(kmock.action.DELETE), 0) == 0
+    assert _requests(h, "mine").get(str(kmock.action.DELETE), 0) == 0
 
 
 async def test_removing_or_renaming_the_export_deletes_the_configmap_we_wrote(harness: Harness) -> None:
@@ -164,7 +164,7 @@ async def test_removing_or_renaming_the_export_deletes_the_configmap_we_wrote(ha
     await h.patch("gone", {"spec": {"export": None}})
     await eventually(lambda: h.obj("gone")["metadata"]["generation"] == 3 and h.ready("gone"))
     await eventually(lambda: _data(h, "gone-b") is None and "export" not in h.status("gone"))
-    assert _writes(h, "gone-a")[str(kmock.action.DELETE)] == _writes(h, "gone-b")[str(kmock.action.DELETE)] == 1
+    assert _requests(h, "gone-a")[str(kmock.action.DELETE)] == _requests(h, "gone-b")[str(kmock.action.DELETE)] == 1
     assert h.configmap("gone") is not None  # the Terraform ConfigMap is another matter
 
 
@@ -187,3 +187,16 @@ async def test_quiet_drift_checks_with_an_export_make_no_kubernetes_request(harn
         assert rsp.status == 200
     table = f"{h.namespace}-calm"
     await eventually(lambda: (_data(h, "calm-table") or {}).get("TABLE_NAME") == table, timeout=VERIFY_EVERY * 0.2 * 3)
+
+
+async def test_a_restarted_operator_does_not_rewrite_it(harness: Harness) -> None:
+    """The checksum is in status, not only in the memory of the process that wrote it."""
+    h = harness
+    await h.start()
+    await h.create("kept", table_spec(tableName=f"{h.namespace}-kept", export={"configMap": "kept-table"}))
+    await eventually(lambda: h.ready("kept") and _data(h, "kept-table") is not None)
+    await h.stop()
+    await h.start(fast_settings(h.endpoint, drift_interval=0.2, drift_jitter=0.0))
+    await h.passes("kept", 3)  # drift checks 1-3 of this process: none is a read-back (every VERIFY_EVERY-th)
+    assert h.state("kept").drift_passes < VERIFY_EVERY
+    assert _requests(h, "kept-table") == Counter({str(kmock.action.CREATE): 1})
