@@ -1,5 +1,6 @@
 """The ValidatingAdmissionPolicy of all-namespaces installs: the operator's ServiceAccount may write only the
-`<name>-terraform` ConfigMaps dynamotable.operator.configmap writes.
+`<name>-terraform` ConfigMaps dynamotable.operator.configmap writes and the connection-details ConfigMaps
+(spec.export) dynamotable.operator.export writes.
 
 The rendered policy is evaluated as the API server would (matchConditions, then variables, then every
 validation; an evaluation error denies, as failurePolicy Fail does) with cel-python, on the exact requests
@@ -18,7 +19,7 @@ import pytest
 from celpy import celtypes
 from chart_helpers import FULLNAME, RELEASE_NAMESPACE, Render, of_kind, one
 
-from dynamotable.operator import configmap
+from dynamotable.operator import configmap, export
 from dynamotable.operator.kube import KubeApi, KubeApiError
 from dynamotable.operator.rbac import rules_for
 
@@ -226,7 +227,9 @@ def test_deleting_its_own_configmap_is_admitted(admission: Admission) -> None:
 
 # --------------------------------------------------------------------------- everything else is refused
 
-NAME_RULE = "the dynamotable operator writes only <name>-terraform ConfigMaps"
+NAME_RULE = (
+    "the dynamotable operator writes only <name>-terraform ConfigMaps and connection-details ConfigMaps (spec.export)"
+)
 LABEL_RULE = (
     "the dynamotable operator writes only ConfigMaps labelled app.kubernetes.io/managed-by=dynamotable-operator"
 )
@@ -302,6 +305,71 @@ def test_deleting_a_configmap_that_is_not_ours_is_refused(admission: Admission) 
     body = stored(operator_create())
     del body["metadata"]["ownerReferences"]
     assert admission.review("DELETE", None, body) == [OWNER_RULE]
+
+
+# --------------------------------------------------------------------------- connection details (spec.export)
+
+DETAILS = export.Export(config_map="orders-table", data={"tableName": "orders", "TABLE_NAME": "orders"})
+
+
+def export_create() -> dict[str, Any]:
+    """The body of the operator's first write of a table's connection-details ConfigMap."""
+    api = RecordingApi()
+    assert asyncio.run(export.ensure(api, OWNER, DETAILS, known_sha=None, verify=False)) is export.Result.CREATED
+    ((method, path, body),) = api.sent
+    assert (method, path) == ("POST", "/api/v1/namespaces/team-a/configmaps")
+    return dict(body)
+
+
+def test_the_operators_export_create_patch_and_delete_are_admitted(admission: Admission) -> None:
+    body = export_create()
+    assert admission.review("CREATE", body, None) == []
+    old = stored(body)
+    api = RecordingApi(old)
+    changed = export.Export(config_map="orders-table", data={"tableName": "orders"})
+    assert asyncio.run(export.ensure(api, OWNER, changed, known_sha=DETAILS.sha256, verify=False)) is (
+        export.Result.UPDATED
+    )
+    (method, path, patch) = api.sent[-1]
+    assert (method, path) == ("PATCH", "/api/v1/namespaces/team-a/configmaps/orders-table")
+    new = merge_patch(old, patch)
+    assert new["data"] == {"tableName": "orders"}  # the dropped key is removed, not left behind
+    assert admission.review("UPDATE", new, old) == []
+    assert asyncio.run(export.remove(RecordingApi(old), OWNER, "orders-table")) is export.Result.DELETED
+    assert admission.review("DELETE", None, old) == []
+
+
+def test_an_export_configmap_of_another_dynamotable_is_refused(admission: Admission) -> None:
+    body = export_create()
+    body["metadata"]["labels"]["dynamotable.io/dynamotable"] = "payments"
+    assert admission.review("CREATE", body, None) == [OWNER_RULE]
+
+
+def test_an_export_named_like_a_terraform_configmap_is_refused(admission: Admission) -> None:
+    body = export_create()
+    body["metadata"]["name"] = "payments-terraform"
+    assert admission.review("CREATE", body, None) == [OWNER_RULE]
+
+
+def test_an_export_without_its_label_is_refused(admission: Admission) -> None:
+    body = export_create()
+    del body["metadata"]["labels"]["dynamotable.io/connection-details"]
+    assert admission.review("CREATE", body, None) == [NAME_RULE, OWNER_RULE]
+
+
+def test_aws_auth_dressed_as_an_export_cannot_be_taken_over_or_deleted(admission: Admission) -> None:
+    dressed = export_create()
+    dressed["metadata"] |= {"name": "aws-auth", "namespace": "kube-system"}
+    ours = merge_patch(AWS_AUTH, {"metadata": dressed["metadata"]})
+    assert admission.review("UPDATE", ours, AWS_AUTH) == [TAKEOVER_RULE]
+    assert set(admission.review("DELETE", None, AWS_AUTH) or []) == {NAME_RULE, LABEL_RULE, OWNER_RULE}
+
+
+def test_the_export_remove_never_deletes_someone_elses_configmap() -> None:
+    theirs = stored(foreign("orders-table", "team-a", labels={"app": "shop"}))
+    api = RecordingApi(theirs)
+    assert asyncio.run(export.remove(api, OWNER, "orders-table")) is export.Result.ABSENT
+    assert [method for method, _, _ in api.sent] == ["GET"]
 
 
 # --------------------------------------------------------------------------- other users are not matched

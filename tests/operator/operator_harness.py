@@ -121,7 +121,9 @@ def register_resources(k: kmock.KubernetesEmulator) -> None:
     )
     k.resources["v1/namespaces"] = kmock.ResourceInfo(kind="Namespace", namespaced=False, verbs={"list", "watch"})
     k.resources[EVENTS] = kmock.ResourceInfo(kind="Event", namespaced=True, verbs={"create"})
-    k.resources[CONFIGMAPS] = kmock.ResourceInfo(kind="ConfigMap", namespaced=True, verbs={"get", "create", "patch"})
+    k.resources[CONFIGMAPS] = kmock.ResourceInfo(
+        kind="ConfigMap", namespaced=True, verbs={"get", "create", "patch", "delete"}
+    )
     k.resources["apiextensions.k8s.io/v1/customresourcedefinitions"] = kmock.ResourceInfo(
         kind="CustomResourceDefinition", namespaced=False, verbs={"list", "watch"}
     )
@@ -331,7 +333,10 @@ class Harness:
         return [reason for _, reason, _ in self.events(name)]
 
     def configmap(self, name: str) -> dict[str, Any] | None:
-        key = (CONFIGMAPS_KEY, self.namespace, f"{name}-terraform")
+        return self.configmap_named(f"{name}-terraform")
+
+    def configmap_named(self, config_map: str) -> dict[str, Any] | None:
+        key = (CONFIGMAPS_KEY, self.namespace, config_map)
         if key not in self.k.objects or self.k.objects[key].deleted:
             return None
         return dict(self.k.objects[key].raw)

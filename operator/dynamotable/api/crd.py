@@ -93,6 +93,12 @@ ALARM_RULES = (
     ),
 )
 
+EXPORT_RULE = (
+    f"!self.configMap.endsWith('{s.TERRAFORM_CONFIGMAP_SUFFIX}')",
+    f"export.configMap must not end in {s.TERRAFORM_CONFIGMAP_SUFFIX}: those names are the operator's ConfigMaps "
+    "of rendered Terraform",
+)
+
 
 _NEW_TABLE = "create a new DynamoTable {what} and migrate the data"
 
@@ -341,6 +347,7 @@ def spec_schema() -> dict[str, Any]:
     source["x-kubernetes-validations"] = _rules(*SOURCE_RULES)
     source["properties"]["pointInTime"]["x-kubernetes-validations"] = _rules(*POINT_IN_TIME_RULES)
     source["properties"]["s3Import"]["x-kubernetes-validations"] = _rules(*S3_IMPORT_RULES)
+    props["export"]["x-kubernetes-validations"] = _rules(EXPORT_RULE)
     # a policy document is free-form: kept as given, validated by the operator (and by AWS)
     props["resourcePolicy"] = {
         "type": "object",

@@ -47,6 +47,8 @@ K8S_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-
 K8S_NAME_MAX = 253
 K8S_NAMESPACE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 K8S_NAMESPACE_MAX = 63
+# The operator's own `<name>-terraform` ConfigMaps: an export ConfigMap may not end like one.
+TERRAFORM_CONFIGMAP_SUFFIX = "-terraform"
 
 
 class AttributeType(StrEnum):
@@ -611,6 +613,18 @@ class Source(Model):
         return None
 
 
+class Export(Model):
+    """Connection details for the applications that use the table, like ACK's FieldExport without another CRD."""
+
+    config_map: Annotated[
+        str, Field(min_length=1, max_length=K8S_NAME_MAX, pattern=K8S_NAME_PATTERN), AfterValidator(_ascii)
+    ] = Field(
+        description="Name of a ConfigMap in this namespace that the operator writes (and owns) with the table's "
+        "name, ARN, region, stream ARN and label and index names, as plain keys and envFrom-ready upper-case keys "
+        "(docs/connection-details.md). Must not end in -terraform."
+    )
+
+
 IGNORABLE_PATHS: dict[str, str] = {
     # spec path -> what it leaves alone; kept here so validation, the planner and the renderer agree.
     "billingMode": "billing mode",
@@ -711,6 +725,9 @@ class DynamoTableSpec(Model):
         default=None,
         description="Create-only: restore or import the new table's data (pointInTime, backup or s3Import); "
         "ignored once the table exists.",
+    )
+    export: Export | None = Field(
+        default=None, description="Write the table's connection details to a ConfigMap; absent = none."
     )
     deletion_policy: Annotated[DeletionPolicy, Lax] = Field(
         default=DeletionPolicy.RETAIN,

@@ -86,6 +86,14 @@ class TerraformStatus(StatusModel):
     reason: str | None = None
 
 
+class ExportStatus(StatusModel):
+    """The spec.export ConfigMap this resource wrote (docs/connection-details.md): its name, and the sha256 of the
+    data written, so a pass whose connection details did not change sends no Kubernetes request."""
+
+    config_map: str
+    sha256: str
+
+
 class FinalBackupStatus(StatusModel):
     """The on-demand backup deletionPolicy Snapshot made before deleting the table. status: CREATING, AVAILABLE or
     DELETED (as DescribeBackup says); at: when CreateBackup was answered (RFC 3339)."""
@@ -130,6 +138,7 @@ class DynamoTableStatus(StatusModel):
     drift: list[DriftEntry] = Field(default_factory=list)
     terraform: TerraformStatus | None = None
     source: SourceStatus | None = None
+    export: ExportStatus | None = None
     # The parts beyond the table (auto scaling targets, alarms, the resource policy, the Kinesis streaming
     # destination, contributor insights) this resource put in place: removing one from the spec removes it
     # from AWS; what is not listed here was never touched.

@@ -1151,6 +1151,19 @@ def rule_alarms(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
             yield SpecError(f"{path}.threshold", f"{alarm.threshold} is not a finite number")
 
 
+def rule_export(m: s.DynamoTable, _: str | None) -> Iterator[SpecError]:
+    """The export ConfigMap is not named like the operator's `<name>-terraform` ConfigMaps (this object's or
+    another DynamoTable's): the two would claim one object."""
+    export = m.spec.export
+    if export is not None and export.config_map.endswith(s.TERRAFORM_CONFIGMAP_SUFFIX):
+        stem = export.config_map[: -len(s.TERRAFORM_CONFIGMAP_SUFFIX)] or m.metadata.name
+        yield SpecError(
+            "spec.export.configMap",
+            f"{shown(export.config_map)} ends in {s.TERRAFORM_CONFIGMAP_SUFFIX!r}, which names the operator's "
+            f"ConfigMaps of rendered Terraform; choose another name, e.g. {shown(stem + '-table')}",
+        )
+
+
 def metadata_errors(manifest: s.DynamoTable) -> list[SpecError]:
     """What the API server would refuse in the metadata of a manifest read from a file."""
     return [e for rule in METADATA_RULES for e in rule(manifest, None)]
@@ -1187,6 +1200,7 @@ RULES: tuple[Rule, ...] = (
     rule_source_point_in_time,
     rule_source_backup,
     rule_source_s3_import,
+    rule_export,
     rule_tags,
     rule_ignore_changes,
 )
@@ -1387,6 +1401,12 @@ def _pattern_hint(path: str, pattern: str, value: Any = None) -> str:
             f"is not a valid namespace; use at most {s.K8S_NAMESPACE_MAX} characters of lowercase a-z, 0-9 "
             f"and '-', starting and ending with a letter or digit, e.g. "
             f"{_dns_suggestion(value, dots=False, limit=s.K8S_NAMESPACE_MAX)}"
+        )
+    if path == "spec.export.configMap":
+        return (
+            f"is not a valid ConfigMap name; use at most {s.K8S_NAME_MAX} characters of lowercase a-z, 0-9, '-' "
+            f"and '.', starting and ending with a letter or digit, e.g. "
+            f"{_dns_suggestion(value, dots=True, limit=s.K8S_NAME_MAX)}"
         )
     if path.endswith(("tableName", ".name")) and path.startswith("spec"):
         return f"is not a valid name; use {s.NAME_MIN}-{s.NAME_MAX} characters of A-Z a-z 0-9 _ . -"

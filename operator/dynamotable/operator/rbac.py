@@ -49,10 +49,11 @@ REQUIRED_RULES: tuple[Rule, ...] = (
     Rule(
         "",
         "configmaps",
-        ("create", "get", "patch"),
+        ("create", "delete", "get", "patch"),
         "namespace",
-        "the <name>-terraform ConfigMap: created once, patched when the rendering changes, read by the drift "
-        "check to restore it if it was edited or deleted",
+        "the <name>-terraform ConfigMap and the spec.export ConfigMap of connection details: created once, "
+        "patched when their content changes, read by the drift check to restore them if edited or deleted; the "
+        "export one is deleted when spec.export is removed or renamed",
     ),
     Rule(
         "apiextensions.k8s.io",

@@ -42,12 +42,20 @@ import kopf
 from pydantic import ValidationError
 
 from dynamotable.api import spec as s
-from dynamotable.api.status import DynamoTableStatus, Reason, TerraformStatus, pin_recorded_region, recorded_region
+from dynamotable.api.connection import connection_details
+from dynamotable.api.status import (
+    DynamoTableStatus,
+    ExportStatus,
+    Reason,
+    TerraformStatus,
+    pin_recorded_region,
+    recorded_region,
+)
 from dynamotable.api.validation import validate_manifest
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
 from dynamotable.operator import claims as claiming
-from dynamotable.operator import configmap, events, schedule, statuses
+from dynamotable.operator import configmap, events, export, schedule, statuses
 from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.latest import StoredBody
@@ -337,7 +345,8 @@ class Reconciler:
         # restores it if someone edited or deleted it.
         verify = trigger == Trigger.DRIFT and state.drift_passes % VERIFY_EVERY == 0
         terraform = await self._terraform(body, state, manifest, owner, outcome.status, logger=logger, verify=verify)
-        new_status = outcome.status.model_copy(update={"terraform": terraform})
+        exported = await self._export(body, state, manifest, outcome.status, logger=logger, verify=verify)
+        new_status = outcome.status.model_copy(update={"terraform": terraform, "export": exported})
         self._write_status(body, patch, state, statuses.dump(new_status))
         self._announce(body, outcome, state)
         self.metrics.plan_steps.set(key, len(new_status.plan))
@@ -436,6 +445,55 @@ class Reconciler:
             self._conflict(body, state, name)
             return None
         return stale.model_copy(update={"sha256": r.sha256})
+
+    async def _export(
+        self,
+        body: kopf.Body,
+        state: ObjectState,
+        manifest: s.DynamoTable,
+        status: DynamoTableStatus,
+        *,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        verify: bool,
+    ) -> ExportStatus | None:
+        """Write spec.export's ConfigMap; returns what status.export should say. Written only once the table is
+        Synced (so only for a table this object owns, and with the details of the spec as live); otherwise what
+        was written stays. Failures never fail the pass: the next one tries again."""
+        previous = statuses.parse(body.get("status")).export
+        wanted = manifest.spec.export
+        meta = body.get("metadata") or {}
+        target = configmap.Owner(namespace=manifest.namespace, name=manifest.metadata.name, uid=meta.get("uid"))
+        try:
+            if previous is not None and (wanted is None or wanted.config_map != previous.config_map):
+                await export.remove(self.kube, target, previous.config_map)
+                previous = None
+            data = connection_details(manifest, status)
+            if wanted is None or data is None or _ready_of(status)[0] != Reason.SYNCED:
+                return previous
+            details = export.Export(config_map=wanted.config_map, data=data)
+            known = previous.sha256 if previous is not None else None
+            result = await export.ensure(self.kube, target, details, known_sha=known, verify=verify)
+        except Exception as exc:
+            logger.warning(f"writing the connection details ConfigMap failed: {exc}")
+            self._warn_once(body, state, events.EXPORT_FAILED, f"writing the connection details failed: {exc}")
+            return previous
+        if result == export.Result.CONFLICT:
+            self._warn_once(
+                body,
+                state,
+                events.EXPORT_CONFLICT,
+                f"ConfigMap {details.config_map} exists and is not owned by this DynamoTable; it is left untouched. "
+                "Set spec.export.configMap to another name, or delete that ConfigMap",
+            )
+            return None
+        if result == export.Result.UPDATED:  # consumers may need a restart; the creation announces itself
+            events.post(
+                body,
+                "Normal",
+                events.EXPORT_WRITTEN,
+                f"connection details {result.value} in ConfigMap {details.config_map}",
+            )
+        return ExportStatus(config_map=details.config_map, sha256=details.sha256)
 
     def _conflict(self, body: kopf.Body, state: ObjectState, config_map: str) -> None:
         self._warn_once(

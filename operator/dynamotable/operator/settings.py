@@ -11,6 +11,7 @@ import os
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dynamotable.api import spec
 from dynamotable.api.spec import GROUP, DeletionPolicy
 from dynamotable.api.validation import validate_cluster_id
 from dynamotable.aws.limits import (
@@ -27,7 +28,7 @@ FINALIZER = f"{GROUP}/finalizer"
 ANNOTATION_PREFIX = GROUP
 DIFFBASE_KEY = "last-handled-configuration"
 DRIFT_INTERVAL_ANNOTATION = f"{GROUP}/drift-interval"
-TERRAFORM_CONFIGMAP_SUFFIX = "-terraform"
+TERRAFORM_CONFIGMAP_SUFFIX = spec.TERRAFORM_CONFIGMAP_SUFFIX  # validation keeps spec.export names off it
 TERRAFORM_CONFIGMAP_KEY = "main.tf"
 REPORTING_COMPONENT = "dynamotable-operator"
 
