@@ -29,8 +29,8 @@ ACCOUNTS_KEY = "accounts.yaml"
 DEFAULT_SESSION_NAME = "dynamotable-operator"
 # IAM role ARNs (partition aws, aws-cn, aws-us-gov; an optional path); the account is the fifth field.
 ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
-EXTERNAL_ID = r"^[\w+=,.@:/-]{2,1224}$"  # sts:AssumeRole ExternalId
-SESSION_NAME = r"^[\w+=,.@-]{2,64}$"  # sts:AssumeRole RoleSessionName
+EXTERNAL_ID = r"^[\w+=,.@:/-]+$"  # sts:AssumeRole ExternalId, 2-1224 characters
+SESSION_NAME = r"^[\w+=,.@-]+$"  # sts:AssumeRole RoleSessionName, 2-64 characters
 NAMESPACE_GLOB = re.compile(r"^[a-z0-9*?\[\]-]{1,63}$")
 
 
@@ -57,8 +57,8 @@ class _Rule(BaseModel):
 
     namespaces: list[str] = Field(min_length=1)
     role_arn: str
-    external_id: str | None = Field(default=None, pattern=EXTERNAL_ID)
-    session_name: str | None = Field(default=None, pattern=SESSION_NAME)
+    external_id: str | None = Field(default=None, min_length=2, max_length=1224, pattern=EXTERNAL_ID)
+    session_name: str | None = Field(default=None, min_length=2, max_length=64, pattern=SESSION_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def parse_account_map(data: Mapping[str, Any] | None, *, source: str) -> Account
     if text is None:
         raise AccountMapError(f"{where}: missing; add it with a list of rules (namespaces, roleArn)")
     if not isinstance(text, str):
-        raise AccountMapError(f"{where}: must be a string of YAML")
+        raise AccountMapError(f"{where}: must be a string of YAML; put the rules under data, not binaryData")
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -102,7 +102,7 @@ def parse_account_map(data: Mapping[str, Any] | None, *, source: str) -> Account
     if loaded is None:
         return EMPTY
     if not isinstance(loaded, list):
-        raise AccountMapError(f"{where}: must be a list of rules (- namespaces: [...]\\n  roleArn: ...)")
+        raise AccountMapError(f"{where}: must be a list of rules; write each as - namespaces: [...], roleArn: ...")
     return _account_map([_rule(item, i, where) for i, item in enumerate(loaded)], where)
 
 
