@@ -99,7 +99,9 @@ def test_bad_content_is_one_line_naming_the_place(data: dict[str, object], expec
 
 def test_the_owner_tag_of_a_mapped_namespace_names_the_account() -> None:
     assert owner_tag_value("team-a", "orders", account="111122223333") == "111122223333@team-a/orders"
-    assert owner_tag_value("team-a", "orders", "prod-eu", account="111122223333") == "prod-eu:111122223333@team-a/orders"
+    assert (
+        owner_tag_value("team-a", "orders", "prod-eu", account="111122223333") == "prod-eu:111122223333@team-a/orders"
+    )
     assert owner_tag_value("team-a", "orders", "prod-eu") == "prod-eu:team-a/orders"  # unmapped: unchanged
 
 

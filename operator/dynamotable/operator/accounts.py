@@ -1,16 +1,16 @@
 """The account map the operator works with: read from its ConfigMap, re-read when older than the refresh interval.
 
 A pass asks `AccountSource.current()` for the map; it reads the ConfigMap (one GET) when the copy it holds is
-older than `settings.accounts_refresh`, so an edit takes effect within that interval without a restart and a
-quiet cluster costs one GET per interval. A ConfigMap that is gone or cannot be read or parsed keeps the last
+older than `settings.accounts_refresh`, so an edit takes effect without a restart, on each object's next pass
+after that interval (a change, a retry, its drift check), and a quiet cluster costs at most one GET per interval. A ConfigMap that is gone or cannot be read or parsed keeps the last
 good map (a Warning in the log says why): falling back to the operator's own credentials would put a team's
 tables in the wrong account. With no good map yet, the pass fails with that one-line reason and is retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 from dynamotable.aws.accounts import EMPTY, AccountMap, AccountMapError, parse_account_map
@@ -31,8 +31,10 @@ class AccountSource:
         namespace: str,
         name: str | None,
         refresh: float,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock`: what the refresh interval is measured by; the event loop's by default (the operator's clock,
+        which looptime makes the test's)."""
         self.kube = kube
         self.namespace = namespace
         self.name = name
@@ -42,6 +44,7 @@ class AccountSource:
         self._map: AccountMap | None = None if name else EMPTY
         self._read_at: float | None = None
         self._problem: str | None = None
+        self._lock = asyncio.Lock()  # passes of many objects ask at once: one GET for them all
 
     @property
     def where(self) -> str:
@@ -50,10 +53,11 @@ class AccountSource:
     async def current(self) -> AccountMap:
         if self.name is None:
             return EMPTY
-        now = self.clock()
-        if self._read_at is None or now - self._read_at >= self.refresh:
-            self._read_at = now
-            await self._reload()
+        async with self._lock:
+            now = self.clock() if self.clock is not None else asyncio.get_running_loop().time()
+            if self._read_at is None or now - self._read_at >= self.refresh:
+                await self._reload()
+                self._read_at = now
         if self._map is None:
             raise AccountsUnavailable(self._problem or f"ConfigMap {self.where} not read yet")
         return self._map
