@@ -25,10 +25,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from dynamotable.api.validation import IAM_ROLE_ARN_PATTERN
+
 ACCOUNTS_KEY = "accounts.yaml"
 DEFAULT_SESSION_NAME = "dynamotable-operator"
-# IAM role ARNs (partition aws, aws-cn, aws-us-gov; an optional path); the account is the fifth field.
-ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
 EXTERNAL_ID = r"^[\w+=,.@:/-]+$"  # sts:AssumeRole ExternalId, 2-1224 characters
 SESSION_NAME = r"^[\w+=,.@-]+$"  # sts:AssumeRole RoleSessionName, 2-64 characters
 NAMESPACE_GLOB = re.compile(r"^[a-z0-9*?\[\]-]{1,63}$")
@@ -115,7 +115,7 @@ def _rule(item: object, index: int, where: str) -> _Rule:
         at = f"[{index}].{path}" if path else f"[{index}]"
         value = _shortened(first.get("input"))
         raise AccountMapError(f"{where}{at}: {first['msg']} (got {value}); {_fix(path)}") from None
-    if not ROLE_ARN.match(rule.role_arn):
+    if not IAM_ROLE_ARN_PATTERN.fullmatch(rule.role_arn):
         raise AccountMapError(
             f"{where}[{index}].roleArn: {_shortened(rule.role_arn)} is not an IAM role ARN; "
             "write arn:aws:iam::<12-digit account>:role/<name>"

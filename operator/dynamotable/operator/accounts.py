@@ -2,9 +2,10 @@
 
 A pass asks `AccountSource.current()` for the map; it reads the ConfigMap (one GET) when the copy it holds is
 older than `settings.accounts_refresh`, so an edit takes effect without a restart, on each object's next pass
-after that interval (a change, a retry, its drift check), and a quiet cluster costs at most one GET per interval. A ConfigMap that is gone or cannot be read or parsed keeps the last
-good map (a Warning in the log says why): falling back to the operator's own credentials would put a team's
-tables in the wrong account. With no good map yet, the pass fails with that one-line reason and is retried.
+after that interval (a change, a retry, its drift check), and a quiet cluster costs at most one GET per
+interval. A ConfigMap that is gone or cannot be read or parsed keeps the last good map (a Warning in the log
+says why): falling back to the operator's own credentials would put a team's tables in the wrong account. With
+no good map yet, the pass makes no AWS call: Ready=False/AwsError with that one-line reason, retried.
 """
 
 from __future__ import annotations
