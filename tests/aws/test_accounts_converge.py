@@ -1,4 +1,4 @@
-"""Tables in several AWS accounts, end to end through the embedded endpoint's STS [A27, B1].
+"""Tables in several AWS accounts, end to end through the embedded endpoint's STS [A24, B1].
 
 Two namespaces map to roles in two accounts: each one's table is created in its own account (DescribeTable with
 that account's credentials), the same table name in both is two tables, a namespace without a role uses the

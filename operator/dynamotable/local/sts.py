@@ -1,4 +1,4 @@
-"""STS AssumeRole, made to refuse what AWS refuses [A27, B1].
+"""STS AssumeRole, made to refuse what AWS refuses [A24, B1].
 
 moto's STS hands out credentials for any role ARN ("the role does not need to exist"), and requests signed with
 them reach the role's account in every moto backend. AWS answers AccessDenied unless the role exists and its
