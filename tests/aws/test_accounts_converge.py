@@ -200,3 +200,25 @@ def test_a_table_tagged_before_its_namespace_was_mapped_is_still_ours(
     arn = ddb.describe_table(TableName="orders")["Table"]["TableArn"]
     tags = {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
     assert tags[OWNER_TAG] == "111122223333@team-a/orders"
+
+
+def test_deleting_a_table_that_still_carries_the_earlier_tag_deletes_it(
+    factory: ClientFactory, local_fresh: LocalEndpoint, local_clock: Any
+) -> None:
+    a = factory.assuming(ROLE_A, REGION)
+    earlier = owner_tag_value("team-a", "orders")
+    assert ready(converge(a, manifest("team-a"), earlier, local_clock))[0] == "Synced"
+    for _ in range(MAX_PASSES):
+        out = delete(
+            manifest("team-a"),
+            a,
+            region=REGION,
+            owner=owner_of("team-a", ROLE_A),
+            superseded=frozenset({earlier}),
+            timing=TIMING,
+        )
+        if out.done:
+            break
+        local_clock.advance(out.requeue_after or 1.0)
+    assert out.done
+    assert ddb_of(local_fresh, ROLE_A).list_tables()["TableNames"] == []

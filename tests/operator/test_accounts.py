@@ -123,6 +123,19 @@ async def test_namespaces_map_to_accounts_and_the_map_is_reread(harness: Harness
     message = ready_in(h, ns_c, "orders")["message"]
     assert f"cannot assume role {ROLE_MISSING}" in message and "AccessDenied" in message
     assert creates_by_account(h, table) == {ACCOUNT_A: 1, ACCOUNT_B: 1, OWN_ACCOUNT: 1}
+
+    # a namespace whose table lives in account B is remapped to account A: refused, no second table
+    await put_accounts(h, accounts_yaml([([ns_a, ns_a2, ns_b], ROLE_A)]))
+    await asyncio.sleep(0.2)
+    async with h.k.patch(
+        h.url("orders", ns_b),
+        json={"spec": {"tags": {"team": "b"}}},
+        headers={**TEST_HEADERS, "Content-Type": "application/merge-patch+json"},
+    ) as rsp:
+        assert rsp.status < 300
+    await eventually(lambda: ready_in(h, ns_b).get("reason") == "InvalidSpec")
+    assert f"lives in account {ACCOUNT_B} (status.tableArn)" in ready_in(h, ns_b)["message"]
+    assert creates_by_account(h, table) == {ACCOUNT_A: 1, ACCOUNT_B: 1, OWN_ACCOUNT: 1}
     h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
 
 
