@@ -85,6 +85,14 @@ spec:
         - name: DYNAMOTABLE_CLUSTER_ID
           value: {{ . | quote }}
         {{- end }}
+        {{- if .Values.accounts.rules }}
+        - name: DYNAMOTABLE_ACCOUNTS_CONFIG_MAP
+          value: {{ printf "%s-accounts" (include "dynamotable-operator.fullname" .) | quote }}
+        - name: DYNAMOTABLE_ACCOUNTS_NAMESPACE
+          value: {{ .Release.Namespace | quote }}
+        - name: DYNAMOTABLE_ACCOUNTS_REFRESH
+          value: {{ .Values.accounts.refresh | quote }}
+        {{- end }}
         {{- if include "dynamotable-operator.peering" . }}
         - name: POD_INDEX
           valueFrom:

@@ -749,18 +749,20 @@ class DynamoTableSpec(Model):
 OWNER_TAG_HASH_CHARS = 16
 
 
-def owner_tag_value(namespace: str, name: str, cluster_id: str | None = None) -> str:
+def owner_tag_value(namespace: str, name: str, cluster_id: str | None = None, *, account: str | None = None) -> str:
     """Value of the `dynamotable.io/owner` tag; the cluster id keeps clusters sharing an account apart.
 
-    The full form is `<namespace>/<name>`, or `<cluster-id>:<namespace>/<name>` with a cluster id. AWS caps a
+    The full form is `<namespace>/<name>`, or `<cluster-id>:<namespace>/<name>` with a cluster id. A namespace
+    mapped to an IAM role of another account (docs/multi-account.md) has the role's account before the namespace:
+    `[<cluster-id>:]<account>@<namespace>/<name>`. AWS caps a
     tag value at 256 characters, and a namespace (63) plus a name (253) can exceed that. Such a value is
     shortened to `[<cluster-id>:]<namespace>/<name-prefix>~<hash>`: the cluster id and namespace are kept
     whole (IAM conditions match `<cluster-id>:*`), `<hash>` is the first 16 hex digits of the SHA-256 of the
     full form, and the name prefix is as long as fits 256 characters (at least 46 characters with a valid
-    namespace and cluster id). Kubernetes names cannot contain `~`, so a shortened value never equals a full
-    one; the hash keeps different long names apart, and the same inputs always give the same value.
+    namespace and cluster id, 33 with an account too). Kubernetes names cannot contain `~`, so a shortened value
+    never equals a full one; the hash keeps different long names apart, and the same inputs always give the same value.
     """
-    head = f"{cluster_id}:{namespace}/" if cluster_id else f"{namespace}/"
+    head = (f"{cluster_id}:" if cluster_id else "") + (f"{account}@" if account else "") + f"{namespace}/"
     full = head + name
     if len(full) <= OWNER_TAG_VALUE_MAX:
         return full

@@ -33,6 +33,10 @@ OWNER_TAG = "dynamotable.io/owner"
 # IAM conditions: tag-value characters without ':' (nor * or ?), short enough to leave room for the rest.
 CLUSTER_ID_MAX = 128
 CLUSTER_ID_PATTERN = re.compile(rf"[A-Za-z0-9+=._/\-]{{1,{CLUSTER_ID_MAX}}}", re.ASCII)
+# An IAM role ARN (partitions aws, aws-cn, aws-us-gov; an optional path): the account map's roles and iam-policy's.
+IAM_ROLE_ARN_PATTERN = re.compile(
+    r"arn:aws(-cn|-us-gov)?:iam::(?P<account>[0-9]{12}):role/[\w+=,.@/-]{1,512}", re.ASCII
+)
 NAME_RE = re.compile(s.NAME_PATTERN, re.ASCII)
 # Label and annotation keys: an optional DNS-1123 subdomain prefix and '/', then a name of at most 63
 # characters; label values: at most 63 of the same characters (Kubernetes' qualified-name rules).

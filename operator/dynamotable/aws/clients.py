@@ -8,6 +8,9 @@ tests, metrics and benchmarks attach botocore event handlers to every client, pr
 Every DynamoDB HTTP attempt takes a token from the factory's bucket for its region (`aws.limits`), and
 `table_operations(region)` holds the region's cap on tables in a table operation.
 
+`assuming(role)` gives the factory of another account: the same settings, hooks, counters and limits, with the
+credentials of an assumed IAM role (aws.assume_role); its bucket and slots are that account's own.
+
 `Reachability` watches every HTTP attempt of a factory's clients and tells for how long the endpoint has not
 answered at all (connection refused, DNS failure, connect timeout, proxy down), as opposed to answering with
 an error; `unreachable_message` turns such a failure into one line that says what to check.
@@ -15,6 +18,7 @@ an error; `unreachable_message` turns such a failure into one line that says wha
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -28,6 +32,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ProxyConnectionError
 
+from .accounts import RoleToAssume
+from .assume_role import Clock, assumed_role_session
 from .limits import ControlPlaneLimits, TableOperations
 
 Handler = Callable[..., Any]
@@ -92,6 +98,10 @@ class ClientFactory:
         self._counter_lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.attempts: Counter[str] = Counter()
+        self.role: RoleToAssume | None = None  # set on the factories `assuming` makes
+        self._root: ClientFactory = self
+        self._assumed: dict[RoleToAssume, ClientFactory] = {}
+        self.wall_clock: Clock | None = None  # what assumed credentials' expiry is judged by (tests set it)
 
     # ------------------------------------------------------------------------------------------ clients
 
@@ -126,6 +136,25 @@ class ClientFactory:
                 self._clients[key] = client
             return client
 
+    def assuming(self, role: RoleToAssume, sts_region: str) -> ClientFactory:
+        """The factory for `role`'s account, made once per role; its STS calls go through this factory."""
+        root = self._root
+        with root._lock:
+            child = root._assumed.get(role)
+            if child is None:
+                child = copy.copy(root)  # shares settings, lock, hooks, counters and limits
+                child.role, child.credentials = role, None
+                child._clients, child._assumed = {}, {}
+                child._sessions = {
+                    None: assumed_role_session(role, lambda: root.client("sts", sts_region), clock=root.wall_clock)
+                }
+                root._assumed[role] = child
+            return child
+
+    def _every_client(self) -> list[Any]:
+        root = self._root
+        return [*root._clients.values(), *(c for child in root._assumed.values() for c in child._clients.values())]
+
     def _session(self, creds: Credentials | None) -> Any:
         session = self._sessions.get(creds)
         if session is None:
@@ -146,21 +175,25 @@ class ClientFactory:
         """Register a botocore event handler (e.g. 'before-call.dynamodb.*') on every client, now and later."""
         with self._lock:
             self._hooks.append((event_name, handler))
-            for client in self._clients.values():
+            for client in self._every_client():
                 client.meta.events.register(event_name, handler)
 
     def remove_hook(self, event_name: str, handler: Handler) -> None:
-        with self._lock:
-            self._hooks = [(e, h) for e, h in self._hooks if not (e == event_name and h is handler)]
-            for client in self._clients.values():
+        with self._lock:  # in place: the factories of assumed roles share the list
+            self._hooks[:] = [(e, h) for e, h in self._hooks if not (e == event_name and h is handler)]
+            for client in self._every_client():
                 client.meta.events.unregister(event_name, handler)
 
     def table_operations(self, region: str) -> TableOperations:
         """The table-operation slots of this factory's account in `region` (see aws.limits)."""
-        return self.limits.operations(region, self.credentials)
+        return self.limits.operations(region, self._account_key(self.credentials))
+
+    def _account_key(self, creds: Credentials | None) -> object:
+        """What the limits key an account by: its credentials, or the assumed role."""
+        return creds if creds is not None or self.role is None else self.role
 
     def _pace(self, region: str, creds: Credentials | None) -> Handler:
-        bucket = self.limits.bucket(region, creds)
+        bucket = self.limits.bucket(region, self._account_key(creds))
 
         def take_token(**_: Any) -> None:  # every HTTP attempt, retries included, as AWS counts them
             bucket.take()

@@ -36,6 +36,7 @@ from dynamotable.terraform.iam import (
     policy_json,
     policy_size,
 )
+from dynamotable.terraform.iam_accounts import EXTERNAL_ID, ROLE_ARN, assume_roles_statement, trust_policy
 
 SHOWN_MAX = 100  # characters of a rejected value quoted back
 
@@ -165,6 +166,19 @@ def _restore_sources(manifest: DynamoTable, region: str) -> tuple[str, ...]:
     help="Without -f: also grant creating tables from spec.source (restores and S3 imports), on any source table, "
     "backup and bucket. With -f it is granted when a manifest has spec.source, on its sources only.",
 )
+@click.option(
+    "--assumed-by",
+    default=None,
+    help="Print the trust policy of a role in a team's account instead: the operator's role ARN may assume it "
+    "(docs/multi-account.md).",
+)
+@click.option("--external-id", default=None, help="With --assumed-by: the external ID the trust policy requires.")
+@click.option(
+    "--assumes",
+    "assumes",
+    multiple=True,
+    help="Role ARN of the account map the operator's role may assume (sts:AssumeRole). Repeatable.",
+)
 @unchecked_cluster_id_option
 def iam_policy_command(
     *,
@@ -177,9 +191,18 @@ def iam_policy_command(
     replica_regions: tuple[str, ...],
     kms_key_arns: tuple[str, ...],
     restores_and_imports: bool,
+    assumed_by: str | None,
+    external_id: str | None,
+    assumes: tuple[str, ...],
     cluster_id: str | None,
 ) -> None:
-    """Print a least-privilege IAM policy: the operator's role (default) or an application's (--access)."""
+    """Print a least-privilege IAM policy: the operator's role (default), an application's (--access), or the
+    trust policy of a role the operator assumes in another account (--assumed-by)."""
+    if assumed_by is not None or external_id is not None:
+        _print_trust_policy(assumed_by, external_id, other_options=bool(paths or access or table_prefix or assumes))
+        return
+    for arn in assumes:
+        check_option("--assumes", arn, ROLE_ARN)
     _check_options(
         table_prefix=table_prefix,
         account_id=account_id,
@@ -222,6 +245,10 @@ def iam_policy_command(
             policy = operator_policy(engine_operations(), scope)
     except PolicyError as exc:
         fail(str(exc))
+    if assumes:
+        if access:
+            fail("--assumes belongs to the operator's own policy; it cannot be combined with --access")
+        policy["Statement"].append(assume_roles_statement(assumes))
     click.echo(policy_json(policy), nl=False)
     size = policy_size(policy)
     if size > MANAGED_POLICY_MAX_CHARS:
@@ -230,3 +257,14 @@ def iam_policy_command(
             "Split it (e.g. per directory of manifests) or use --table-prefix.",
             err=True,
         )
+
+
+def _print_trust_policy(assumed_by: str | None, external_id: str | None, *, other_options: bool) -> None:
+    if assumed_by is None:
+        fail("--external-id only applies to --assumed-by (the trust policy)")
+    if other_options:
+        fail("--assumed-by prints the trust policy alone; print the permission policy with another run")
+    check_option("--assumed-by", assumed_by, ROLE_ARN)
+    if external_id is not None:
+        check_option("--external-id", external_id, EXTERNAL_ID)
+    click.echo(policy_json(trust_policy(assumed_by, external_id=external_id)), nl=False)

@@ -472,7 +472,13 @@ def reconcile(
     # (a lost ownership tag is then drift, restored by the plan's TagResource).
     report.observed(live)
     the_plan = plan(manifest, live, region=region, owner=owner)
-    if live_owner != owner and recorded and (report.was_synced() or not recent) and not _awaiting_first_tag(report):
+    if (
+        live_owner != owner
+        and live_owner not in superseded
+        and recorded
+        and (report.was_synced() or not recent)
+        and not _awaiting_first_tag(report)
+    ):
         # Someone removed or replaced our ownership tag on a table this resource manages: drift, at any age
         # (right after our CreateTable a missing tag is ListTagsOfResource lagging, unless we saw it Synced).
         lost = Drift(f"tags.{OWNER_TAG}", owner, live_owner if live_owner is not None else "absent")
@@ -724,14 +730,19 @@ def delete(
     region: str,
     owner: str | None = None,
     rival: str | None = None,
+    superseded: frozenset[str] = frozenset(),
     now: Now | None = None,
     timing: Timing | None = None,
 ) -> Outcome:
     """One deletion pass. `done` when the finalizer can go: the table is gone, retained, or not ours.
 
     rival: another resource holds the cluster-wide claim on the table: it is left alone, no AWS call.
+    superseded: earlier ownership-tag values of this resource (before its account entered the tag): a table
+    that still carries one is this resource's.
     """
-    outcome = _delete_pass(manifest, factory, region=region, owner=owner, rival=rival, now=now, timing=timing)
+    outcome = _delete_pass(
+        manifest, factory, region=region, owner=owner, rival=rival, superseded=superseded, now=now, timing=timing
+    )
     if outcome.done and rival is None:
         # nobody looks after the table any more (retained, gone, or not ours): its slot, if any, is free [A18]
         note_progress(factory, region, manifest.table_name, settled=True)
@@ -745,6 +756,7 @@ def _delete_pass(
     region: str,
     owner: str | None,
     rival: str | None,
+    superseded: frozenset[str],
     now: Now | None,
     timing: Timing | None,
 ) -> Outcome:
@@ -780,6 +792,8 @@ def _delete_pass(
             nothing_to_back_up(report)
         return _follow_delete_plan(report, factory, plan_delete(manifest, live, region=region, owner=owner), timing)
     live_owner = live.tags.get(OWNER_TAG)
+    if live_owner is not None and live_owner in superseded:
+        owner = live_owner  # our own earlier tag: the table is ours, and a Retain removes that tag
     # A lost ownership tag does not orphan a table this resource recorded (same ARN and TableId).
     ours_by_record = live_owner is None and report.recorded(live) and live.table_id is not None
     if live_owner != owner and not ours_by_record:

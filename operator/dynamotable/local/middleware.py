@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import autoscaling, kms
+from . import autoscaling, kms, sts
 from .config import Clock, Faults
 from .controlplane import ControlPlane
 from .faults import FaultInjector, drop_connection, fault_error
@@ -104,6 +104,8 @@ class RealismMiddleware:
         with self.lock:
             if kms.is_kms_call(environ):
                 reply = kms.handle(self.control.gateway, environ, body)
+            elif sts.is_assume_role(environ, body):
+                reply = sts.handle(self.control.gateway, environ, body)
             elif autoscaling.is_autoscaling_call(environ):
                 fault = self.injector.pick(autoscaling.operation_of(environ))
                 if fault is None:

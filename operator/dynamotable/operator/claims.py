@@ -13,14 +13,14 @@ Pure: the kopf index that feeds it is registered in handlers.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from dynamotable.api.status import pin_recorded_region
 
-# The AWS account the operator's credentials reach. One per operator today; the key keeps the dimension so
-# that tables of the same name in two accounts never meet.
+# The index keys every claim under this account; the account of each candidate comes from the account map at
+# lookup time (`in_account`), since the platform team can remap a namespace without any DynamoTable changing.
 DEFAULT_ACCOUNT = "default"
 
 ClaimKey = tuple[str, str, str]  # (account, region, tableName)
@@ -107,3 +107,11 @@ def rival(candidates: Iterable[Candidate], uid: str, namespace: str, name: str) 
     if winner is None or (winner.uid == uid and winner.namespace == namespace and winner.name == name):
         return None
     return winner
+
+
+def in_account(
+    candidates: Iterable[Candidate], account_of: Callable[[str], str | None], account: str | None
+) -> list[Candidate]:
+    """The candidates whose namespace's tables live in `account` (None: the operator's own credentials'):
+    tables of the same name and region in two accounts are two tables, and neither claim meets the other."""
+    return [c for c in candidates if account_of(c.namespace) == account]

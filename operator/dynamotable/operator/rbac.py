@@ -78,6 +78,17 @@ PEERING_RULES_CLUSTER: tuple[Rule, ...] = (
 )
 
 
+# Only with an account map (DYNAMOTABLE_ACCOUNTS_CONFIG_MAP): that one ConfigMap, in the operator's namespace (a Role
+# there with resourceNames), whatever namespaces are watched.
+ACCOUNTS_RULE = Rule(
+    "",
+    "configmaps",
+    ("get",),
+    "namespace",
+    "the account map (docs/multi-account.md), read again every accounts_refresh seconds",
+)
+
+
 def rules_for(*, all_namespaces: bool, peering: bool) -> tuple[Rule, ...]:
     """The rules for one deployment mode of `dynamotable run`."""
     rules = list(REQUIRED_RULES)

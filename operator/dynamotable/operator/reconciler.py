@@ -52,10 +52,13 @@ from dynamotable.api.status import (
     recorded_region,
 )
 from dynamotable.api.validation import validate_manifest
+from dynamotable.aws.accounts import EMPTY as EMPTY_ACCOUNT_MAP
+from dynamotable.aws.accounts import account_of_role
 from dynamotable.aws.clients import ClientFactory
 from dynamotable.engine import reconcile as engine
 from dynamotable.operator import claims as claiming
 from dynamotable.operator import configmap, events, export, schedule, statuses
+from dynamotable.operator.accounts import AccountSource, AccountsUnavailable
 from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.latest import StoredBody
@@ -166,6 +169,14 @@ class Reconciler:
         self.gate: Any = None  # shards.ShardGate | None
         # uids whose deletion finished here: no longer candidates, though the index drops them only later
         self.released: set[str] = set()
+        # Which namespaces' tables live in other AWS accounts (operator/accounts.py); the last map read.
+        self.accounts = AccountSource(
+            kube,
+            namespace=settings.accounts_namespace,
+            name=settings.accounts_config_map,
+            refresh=settings.accounts_refresh,
+        )
+        self.account_map = EMPTY_ACCOUNT_MAP
 
     async def close(self) -> None:
         await self.drift.stop(timeout=DRIFT_STOP_TIMEOUT)
@@ -175,8 +186,46 @@ class Reconciler:
     # --------------------------------------------------------------------------------------- helpers
 
     def owner(self, namespace: str, name: str) -> str:
-        """Value of the ownership tag; with a cluster id, `<cluster-id>:<namespace>/<name>`."""
-        return s.owner_tag_value(namespace, name, self.settings.cluster_id)
+        """Value of the ownership tag; with a cluster id, `<cluster-id>:<namespace>/<name>`; for a namespace mapped
+        to a role, with the role's account (`[<cluster-id>:]<account>@<namespace>/<name>`)."""
+        account = account_of_role(self.account_map.role_for(namespace))
+        return s.owner_tag_value(namespace, name, self.settings.cluster_id, account=account)
+
+    def _earlier_owner(self, namespace: str, name: str) -> frozenset[str]:
+        """The tag value this object had before its namespace was mapped to a role: still recognised as ours (and
+        replaced by the value with the account on the next tag write)."""
+        if self.account_map.role_for(namespace) is None:
+            return frozenset()
+        return frozenset({s.owner_tag_value(namespace, name, self.settings.cluster_id)})
+
+    def _factory_for(self, namespace: str) -> ClientFactory:
+        """The client factory of the account the namespace's tables live in."""
+        role = self.account_map.role_for(namespace)
+        return self.factory if role is None else self.factory.assuming(role, self.settings.region)
+
+    async def _read_accounts(self) -> str | None:
+        """Refresh the account map; the reason when none can be had (the pass then makes no AWS call)."""
+        try:
+            self.account_map = await self.accounts.current()
+        except AccountsUnavailable as exc:
+            return str(exc)
+        return None
+
+    def _account_conflict(self, body: Mapping[str, Any]) -> str | None:
+        """The namespace now maps to a role in an account other than the one its recorded table lives in."""
+        namespace = _key(body)[0]
+        role = self.account_map.role_for(namespace)
+        arn = (body.get("status") or {}).get("tableArn")
+        if role is None or not isinstance(arn, str) or arn.count(":") < 5:
+            return None
+        recorded = arn.split(":")[4]
+        if recorded == role.account:
+            return None
+        return (
+            f"namespace {namespace} maps to role {role.role_arn} (account {role.account}), but the table of this "
+            f"resource lives in account {recorded} (status.tableArn); the operator will not move it: map the "
+            "namespace back, or create the table anew under another DynamoTable"
+        )
 
     async def _in_pool(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
@@ -224,7 +273,10 @@ class Reconciler:
             store = self.claims[claiming.claim_key(body, self.settings.region)]
         except KeyError:
             return []
-        return [c for c in store if c.uid not in self.released]
+        accounts = self.account_map
+        account = account_of_role(accounts.role_for(_key(body)[0]))
+        mine = claiming.in_account(store, lambda ns: account_of_role(accounts.role_for(ns)), account)
+        return [c for c in mine if c.uid not in self.released]
 
     def _rival(self, body: Mapping[str, Any]) -> claiming.Candidate | None:
         """Another DynamoTable of this cluster that holds the claim on this object's table."""
@@ -316,8 +368,16 @@ class Reconciler:
     ) -> PassResult:
         key = _key(body)
         generation = _generation(body)
+        unavailable = await self._read_accounts()
+        if unavailable is not None:
+            new = statuses.invalid(
+                body.get("status"), generation=generation, message=unavailable, reason=Reason.AWS_ERROR
+            )
+            if self._write_status(body, patch, state, statuses.dump(new)):
+                events.post(body, "Warning", Reason.AWS_ERROR.value, unavailable)
+            return PassResult(Reason.AWS_ERROR.value, unavailable, self.settings.error_backoff, steady=False)
         manifest, errors = validate_manifest(self._doc(body), default_region=self.settings.region)
-        conflict = self._region_conflict(body)
+        conflict = self._region_conflict(body) or self._account_conflict(body)
         if manifest is None or conflict is not None:
             message = "; ".join([str(e) for e in errors] + ([conflict] if conflict else []))
             before = statuses.ready(body.get("status"))
@@ -334,11 +394,11 @@ class Reconciler:
         outcome = await self._in_pool(
             engine.reconcile,
             manifest,
-            self.factory,
+            self._factory_for(key[0]),
             region=region,
             owner=owner,
             rival=rival.ref if rival is not None else None,
-            superseded=self._superseded(body),
+            superseded=self._superseded(body) | self._earlier_owner(*key),
             timing=self.timing,
         )
         # A quiet drift check trusts the sha256 in status; every VERIFY_EVERY-th one reads the ConfigMap back and
@@ -634,7 +694,7 @@ class Reconciler:
             if remaining <= 0:
                 return result, body
             # A slot given back before this handler queued up woke nobody: look before waiting.
-            free = self.factory.table_operations(result.slot_region).would_admit(result.table)
+            free = self._factory_for(key[0]).table_operations(result.slot_region).would_admit(result.table)
             if not free and not await self.slots.wait(result.slot_region, remaining):
                 return result, body
             current = await self._unchanged_since(key, body)
@@ -816,6 +876,9 @@ class Reconciler:
             self._release(body)
             self._forget(key)
             return
+        unavailable = await self._read_accounts()
+        if unavailable is not None:  # which account the table is in is not known: no AWS call, no finalizer gone
+            raise kopf.TemporaryError(unavailable, delay=self.settings.error_backoff)
         started = time.perf_counter()
         rival = self._rival(body)
         state.passes += 1
@@ -824,10 +887,11 @@ class Reconciler:
                 outcome = await self._in_pool(
                     engine.delete,
                     manifest,
-                    self.factory,
+                    self._factory_for(key[0]),
                     region=manifest.region_or(self.settings.region),
                     owner=self.owner(*key),
                     rival=rival.ref if rival is not None else None,
+                    superseded=self._earlier_owner(*key),
                     timing=self.timing,
                 )
         except Exception as exc:

@@ -33,6 +33,10 @@ TERRAFORM_CONFIGMAP_KEY = "main.tf"
 REPORTING_COMPONENT = "dynamotable-operator"
 
 
+def _own_namespace() -> str:
+    return os.environ.get("POD_NAMESPACE") or "dynamotable-system"
+
+
 def _default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -114,6 +118,22 @@ class OperatorSettings(BaseSettings):
         description="Identifies this cluster in the ownership tag, so two clusters sharing an account do not "
         "take each other's tables.",
     )
+    accounts_config_map: str | None = Field(
+        default=None,
+        description="Name of the ConfigMap (in accounts_namespace) that maps namespaces to IAM roles to assume in "
+        "other AWS accounts (docs/multi-account.md). Unset: every table uses the operator's own credentials.",
+    )
+    accounts_namespace: str = Field(
+        default_factory=_own_namespace,
+        description="Namespace of the accounts ConfigMap: the operator's own ($POD_NAMESPACE), where only the "
+        "platform team may write.",
+    )
+    accounts_refresh: float = Field(
+        default=30.0,
+        gt=0,
+        description="The accounts ConfigMap is read again when the copy in hand is older than this: an edit "
+        "takes effect within it, without a restart.",
+    )
     aws_max_attempts: int = Field(default=5, ge=1, description="botocore standard-mode attempts per AWS call.")
     poll_interval: float = Field(
         default=5.0,
@@ -168,7 +188,7 @@ class OperatorSettings(BaseSettings):
             raise ValueError("shard_index needs shard_count")
         return self
 
-    @field_validator("endpoint_url", "cluster_id", "shard_count", mode="before")
+    @field_validator("endpoint_url", "cluster_id", "shard_count", "accounts_config_map", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -95,8 +95,10 @@ def steady_at(raw: Mapping[str, Any] | None, generation: int | None) -> bool:
     )
 
 
-def invalid(raw: Mapping[str, Any] | None, *, generation: int | None, message: str) -> DynamoTableStatus:
-    """Ready=False/InvalidSpec for this generation; what was observed of the table before is kept."""
+def invalid(
+    raw: Mapping[str, Any] | None, *, generation: int | None, message: str, reason: Reason = Reason.INVALID_SPEC
+) -> DynamoTableStatus:
+    """Ready=False/InvalidSpec (or `reason`) for this generation; what was observed of the table before is kept."""
     prev = parse(raw)
     conditions = list(prev.conditions)
     for ctype in (ConditionType.READY, ConditionType.PROGRESSING):
@@ -105,7 +107,7 @@ def invalid(raw: Mapping[str, Any] | None, *, generation: int | None, message: s
             Condition(
                 type=ctype,
                 status=ConditionStatus.FALSE,
-                reason=Reason.INVALID_SPEC,
+                reason=reason,
                 message=message,
                 observed_generation=generation,
             ),
