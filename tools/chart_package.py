@@ -66,9 +66,7 @@ def artifacthub_changes(changelog: str, version: str) -> list[dict[str, str]]:
     if section is None:
         raise ReleaseError(f"CHANGELOG.md has no section '## [{version}]': add it (rename [Unreleased] on release)")
     return [
-        {"kind": kind.lower(), "description": _plain(entry)}
-        for kind in CHANGE_KINDS
-        for entry in section.get(kind, [])
+        {"kind": kind.lower(), "description": _plain(entry)} for kind in CHANGE_KINDS for entry in section.get(kind, [])
     ]
 
 

@@ -47,9 +47,7 @@ def test_archive_is_named_for_the_version_and_everything_is_under_the_chart_name
         names = tar.getnames()
     assert all(n.startswith(f"{NAME}/") for n in names), names
     source = {
-        str(p.relative_to(CHART.parent))
-        for p in CHART.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        str(p.relative_to(CHART.parent)) for p in CHART.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     }
     assert set(names) == source
 
@@ -103,5 +101,5 @@ def test_packaging_refuses_a_chart_whose_version_is_not_the_release(tmp_path: Pa
     shutil.copytree(CHART, chart)
     text = (chart / "Chart.yaml").read_text(encoding="utf-8")
     (chart / "Chart.yaml").write_text(text.replace('appVersion: "', 'appVersion: "9.', 1), encoding="utf-8")
-    with pytest.raises(chart_package.ReleaseError, match="Chart.yaml appVersion is '9.0.1.0'"):
+    with pytest.raises(chart_package.ReleaseError, match=r"Chart\.yaml appVersion is '9\.0\.1\.0'"):
         chart_package.package(tmp_path / "dist", chart=chart, root=ROOT)

@@ -63,7 +63,9 @@ def _tables(path: Path) -> list[tuple[str, Any, bool]]:
         data = doc.data
         if isinstance(data, dict) and data.get("kind") == "List":
             items = data.get("items") or []
-            out += [(f"{path.name}[{doc.index}].items[{i}]", item, bool(doc.duplicates)) for i, item in enumerate(items)]
+            out += [
+                (f"{path.name}[{doc.index}].items[{i}]", item, bool(doc.duplicates)) for i, item in enumerate(items)
+            ]
         else:
             out.append((f"{path.name}[{doc.index}]", data, bool(doc.duplicates)))
     return out

@@ -103,6 +103,11 @@ def test_the_configmap_policy_row_is_the_charts_own_check() -> None:
 def test_the_provider_6_row_names_every_provider_6_feature() -> None:
     text = (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| AWS provider, provider-6 features |"))
-    for attribute in ("warm_throughput", "deletion_protection_enabled", "contributor insights mode", "consistency_mode"):
+    for attribute in (
+        "warm_throughput",
+        "deletion_protection_enabled",
+        "contributor insights mode",
+        "consistency_mode",
+    ):
         assert attribute in row
     assert "global_table_witness" in row
