@@ -15,12 +15,13 @@ test: ## the test suite (unit, aws, operator, chart; e2e skips without Docker an
 	$(PYTHON) -m pytest
 
 lint: ## ruff, ruff format and the import-layer contracts
-	$(VENV_BIN)ruff check operator tests
-	$(VENV_BIN)ruff format --check operator tests
+	$(VENV_BIN)ruff check operator tests tools
+	$(VENV_BIN)ruff format --check operator tests tools
 	$(VENV_BIN)lint-imports
 
 typecheck: ## mypy --strict
 	$(VENV_BIN)mypy
+	$(VENV_BIN)mypy --strict tools
 
 check: lint typecheck test ## everything CI runs
 

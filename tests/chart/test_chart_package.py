@@ -103,3 +103,16 @@ def test_packaging_refuses_a_chart_whose_version_is_not_the_release(tmp_path: Pa
     (chart / "Chart.yaml").write_text(text.replace('appVersion: "', 'appVersion: "9.', 1), encoding="utf-8")
     with pytest.raises(chart_package.ReleaseError, match=r"Chart\.yaml appVersion is '9\.0\.1\.0'"):
         chart_package.package(tmp_path / "dist", chart=chart, root=ROOT)
+
+
+def test_the_script_packages_and_prints_the_archive(
+    helm: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert chart_package.main(["package", "--destination", str(tmp_path)]) == 0
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed.parent == tmp_path and printed.is_file()
+
+
+def test_the_script_prints_the_changes_block_chart_yaml_carries(capsys: pytest.CaptureFixture[str]) -> None:
+    assert chart_package.main(["changes"]) == 0
+    assert capsys.readouterr().out in (CHART / "Chart.yaml").read_text(encoding="utf-8")

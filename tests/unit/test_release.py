@@ -111,3 +111,11 @@ def test_the_provider_6_row_names_every_provider_6_feature() -> None:
     ):
         assert attribute in row
     assert "global_table_witness" in row
+
+
+def test_the_image_build_carries_the_license_into_the_wheel() -> None:
+    """setuptools puts LICENSE into the wheel's dist-info/licenses/ when the file is in the build context."""
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert "!LICENSE" in ignore, ".dockerignore keeps LICENSE out of the build context"
+    copies = [line.split()[1:-1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")]
+    assert any("LICENSE" in sources for sources in copies), "the builder stage does not copy LICENSE"
