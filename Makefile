@@ -6,7 +6,7 @@ IMAGE ?= dynamotable-operator
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' operator/dynamotable/__init__.py)
 TAG ?= $(VERSION)
 
-.PHONY: help test lint typecheck check chart-test crds crds-sync image e2e iam-policy
+.PHONY: help test lint typecheck check chart-test chart-package chart-changes schema crds crds-sync image e2e iam-policy
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,17 +15,27 @@ test: ## the test suite (unit, aws, operator, chart; e2e skips without Docker an
 	$(PYTHON) -m pytest
 
 lint: ## ruff, ruff format and the import-layer contracts
-	$(VENV_BIN)ruff check operator tests
-	$(VENV_BIN)ruff format --check operator tests
+	$(VENV_BIN)ruff check operator tests tools
+	$(VENV_BIN)ruff format --check operator tests tools
 	$(VENV_BIN)lint-imports
 
 typecheck: ## mypy --strict
 	$(VENV_BIN)mypy
+	$(VENV_BIN)mypy --strict tools
 
 check: lint typecheck test ## everything CI runs
 
 chart-test: ## render, lint and validate the Helm chart offline (helm-python-sdk)
 	$(PYTHON) -m pytest tests/chart tests/unit/test_dockerfile.py
+
+chart-package: ## helm package the chart into dist/ (version and appVersion must be the package version)
+	$(PYTHON) tools/chart_package.py package --destination dist
+
+chart-changes: ## write this version's CHANGELOG section into Chart.yaml's artifacthub.io/changes
+	$(PYTHON) tools/chart_package.py changes --write
+
+schema: ## regenerate schema/dynamotable.schema.json (the editors' JSON Schema)
+	$(VENV_BIN)dynamotable schema > schema/dynamotable.schema.json
 
 crds: ## regenerate crds/ from the API models, then copy them into the chart
 	$(VENV_BIN)dynamotable crd > crds/dynamotables.dynamotable.io.yaml

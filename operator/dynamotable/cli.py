@@ -97,6 +97,14 @@ def crd_command() -> None:
     click.echo(crd_yaml(), nl=False)
 
 
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of a DynamoTable manifest, for editors (docs/editor-schema.md)."""
+    from dynamotable.api.json_schema import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+
+
 @main.command("validate")
 @files_option
 @target_region_option
