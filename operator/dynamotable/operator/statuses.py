@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dynamotable.api.health import with_progress
 from dynamotable.api.status import (
     Condition,
     ConditionStatus,
@@ -98,16 +99,15 @@ def steady_at(raw: Mapping[str, Any] | None, generation: int | None) -> bool:
 def invalid(raw: Mapping[str, Any] | None, *, generation: int | None, message: str) -> DynamoTableStatus:
     """Ready=False/InvalidSpec for this generation; what was observed of the table before is kept."""
     prev = parse(raw)
-    conditions = list(prev.conditions)
-    for ctype in (ConditionType.READY, ConditionType.PROGRESSING):
-        conditions = set_condition(
-            conditions,
-            Condition(
-                type=ctype,
-                status=ConditionStatus.FALSE,
-                reason=Reason.INVALID_SPEC,
-                message=message,
-                observed_generation=generation,
-            ),
-        )
+    conditions = set_condition(
+        list(prev.conditions),
+        Condition(
+            type=ConditionType.READY,
+            status=ConditionStatus.FALSE,
+            reason=Reason.INVALID_SPEC,
+            message=message,
+            observed_generation=generation,
+        ),
+    )
+    conditions = with_progress(conditions, Reason.INVALID_SPEC, message, progressing=False, generation=generation)
     return prev.model_copy(update={"observed_generation": generation, "plan": [], "conditions": conditions})
