@@ -157,7 +157,7 @@ def _example(seen: list[tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any
     return min(seen, key=lambda item: ("uid" not in item[1].get("metadata", {}), item[0]))
 
 
-def testdata_name(judged: tuple[str, str, str]) -> str:
+def file_name_for(judged: tuple[str, str, str]) -> str:
     reason, kstatus, argocd = judged
     slug = "".join(ch for ch in reason.lower() if ch.isalnum())
     return f"{argocd.lower()}_{slug}_{kstatus.lower()}.yaml"
@@ -171,7 +171,7 @@ def write_testdata() -> None:
     tests = []
     for judged in sorted(SEEN):
         where, obj = _example(SEEN[judged])
-        name = testdata_name(judged)
+        name = file_name_for(judged)
         header = f"# Recorded by the test suite (tests/status_checks.py) from {where}\n"
         (testdata / name).write_text(header + yaml.safe_dump(obj, sort_keys=False, width=120))
         status = judged[2]

@@ -525,6 +525,13 @@ class Reconciler:
             # table by its owner tag (status is written once the step is seen through; an update's steps
             # are recorded in status as they go).
             async with state.lock:
+                if not statuses.ours(body.get("status")):
+                    # Not while the object has no status at all: kstatus (Flux, kubectl tooling) reads that as
+                    # Current, done. One write says Creating (Reconciling=True) before the wait; the next pass
+                    # patches against what it wrote.
+                    written = dict(patch.get("status") or {})
+                    await self._apply_status(key, patch, logger)
+                    body = kopf.Body(cast(kopf.RawBody, {**dict(body), "status": written}))
                 await asyncio.sleep(delay)
                 patch.pop("status", None)
                 state.last_status = None
