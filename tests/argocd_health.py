@@ -5,6 +5,7 @@ runs gopher-lua, a Lua 5.1: so does this (lupa's bundled Lua 5.1)."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ import lupa.lua51 as lupa
 
 HEALTH_DIR = Path(__file__).resolve().parents[1] / "argocd/resource_customizations/dynamotable.io/DynamoTable"
 HEALTH_LUA = HEALTH_DIR / "health.lua"
+# One Lua state, and `obj` is a global in it: the operator's passes run in threads, one call at a time here.
+_lock = threading.Lock()
 
 
 @functools.cache
@@ -23,7 +26,8 @@ def _runtime() -> tuple[Any, Any]:
 
 def health(obj: Mapping[str, Any]) -> tuple[str, str]:
     """(status, message) health.lua gives `obj`."""
-    lua, script = _runtime()
-    lua.globals().obj = lua.table_from(dict(obj), recursive=True)
-    result = script()
-    return str(result["status"]), str(result["message"] or "")
+    with _lock:
+        lua, script = _runtime()
+        lua.globals().obj = lua.table_from(dict(obj), recursive=True)
+        result = script()
+        return str(result["status"]), str(result["message"] or "")

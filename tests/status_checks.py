@@ -163,6 +163,21 @@ def file_name_for(judged: tuple[str, str, str]) -> str:
     return f"{argocd.lower()}_{slug}_{kstatus.lower()}.yaml"
 
 
+_VOLATILE_METADATA = ("uid", "resourceVersion", "creationTimestamp", "managedFields")
+_TIMES = ("lastTransitionTime", "lastSyncTime", "firstReadyTime", "at")
+RECORDED_AT = "2026-01-01T00:00:00Z"
+
+
+def _steady(value: Any) -> Any:
+    """The recorded object without what changes from run to run (times, uid, resourceVersion): the diff after
+    recording again shows what changed in the statuses."""
+    if isinstance(value, dict):
+        return {k: RECORDED_AT if k in _TIMES and isinstance(v, str) else _steady(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_steady(v) for v in value]
+    return value
+
+
 def write_testdata() -> None:
     """Replace the health check's testdata/ and health_test.yaml with one recorded object per state seen."""
     testdata = HEALTH_DIR / "testdata"
@@ -171,6 +186,9 @@ def write_testdata() -> None:
     tests = []
     for judged in sorted(SEEN):
         where, obj = _example(SEEN[judged])
+        obj = _steady(obj)
+        for key in _VOLATILE_METADATA:
+            obj.get("metadata", {}).pop(key, None)
         name = file_name_for(judged)
         header = f"# Recorded by the test suite (tests/status_checks.py) from {where}\n"
         (testdata / name).write_text(header + yaml.safe_dump(obj, sort_keys=False, width=120))
