@@ -13,6 +13,7 @@ import pytest
 from operator_harness import REGION, Emulator, Harness, describe_loop, fast_settings, register_resources
 
 from dynamotable.local import Latency, LocalEndpoint, Rules
+from status_checks import check
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,7 @@ def _report_hang(loop: asyncio.AbstractEventLoop) -> None:
 
 
 @pytest.fixture
-async def harness(kmock: Emulator, endpoint: LocalEndpoint) -> AsyncIterator[Harness]:
+async def harness(kmock: Emulator, endpoint: LocalEndpoint, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     register_resources(kmock)
     h = Harness(k=kmock, endpoint=endpoint, namespace=f"ns{next(_namespaces)}", settings=fast_settings(endpoint))
     watchdog = threading.Timer(HANG_REPORT_AFTER, _report_hang, args=(asyncio.get_running_loop(),))
@@ -72,3 +73,10 @@ async def harness(kmock: Emulator, endpoint: LocalEndpoint) -> AsyncIterator[Har
     finally:
         watchdog.cancel()
         await h.stop()
+    _check_written_statuses(kmock, request.node.nodeid)
+
+
+def _check_written_statuses(k: Emulator, where: str) -> None:
+    """Every DynamoTable version stored during the test reads right in kstatus and Argo CD (status_checks.py)."""
+    for obj in k.written:
+        check(obj, where)

@@ -21,6 +21,7 @@ import asyncio
 import datetime
 import io
 import itertools
+import json
 import sys
 import time
 import uuid
@@ -86,6 +87,7 @@ class Emulator(kmock.KubernetesEmulator, _RecentRequestsOnly):
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
         self.log: list[Any] = []  # every request, in arrival order (kmock's own list is trimmed)
+        self.written: list[dict[str, Any]] = []  # every DynamoTable as stored after a write (_keep_written)
 
     async def _handle(self, request: Any) -> Any:
         self.log.append(request)
@@ -110,9 +112,25 @@ class Emulator(kmock.KubernetesEmulator, _RecentRequestsOnly):
             elif isinstance(data, list):  # JSON patch: after kopf's `test` of the old version
                 data.append({"op": "replace", "path": "/metadata/resourceVersion", "value": rv})
         try:
-            return await super()._handle(request)
+            response = await super()._handle(request)
         except jsonpatch.JsonPatchTestFailed as exc:
             raise kmock.KubernetesError(status=422, reason="Invalid", message=str(exc)) from exc
+        self._keep_written(request)
+        return response
+
+    def _keep_written(self, request: Any) -> None:
+        """Keep the DynamoTable as stored after a write: what GitOps tools would read then (status_checks.py).
+        Not after the test's own status writes (hand-made statuses the operator never wrote)."""
+        res = request.resource
+        if res is None or res.plural != PLURAL or request.name is None:
+            return
+        if request.action not in (kmock.action.CREATE, kmock.action.UPDATE):
+            return
+        if request.subresource == "status" and TEST_HEADER in request.headers:
+            return
+        key = (RES_KEY, request.namespace, request.name)
+        if key in self.objects and not self.objects[key].deleted:
+            self.written.append(json.loads(json.dumps(dict(self.objects[key].raw), default=str)))
 
 
 def register_resources(k: kmock.KubernetesEmulator) -> None:

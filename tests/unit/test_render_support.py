@@ -25,6 +25,7 @@ from dynamotable.api.validation import parse_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
+GITOPS_EXAMPLES = EXAMPLES / "gitops"  # Argo CD and Flux objects, no DynamoTable
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TEST_DATA = REPO / "tests" / "data"  # copies of outside material, each directory's README.md says whence
 SCHEMA_PATH = TEST_DATA / "terraform-provider-schema" / "aws_dynamodb_table.json"
@@ -48,9 +49,12 @@ class Source:
 
 
 def example_sources() -> list[Source]:
+    """The examples holding DynamoTables; not examples/gitops (Argo CD and Flux objects: test_gitops_examples.py)."""
     kustomize_dirs = sorted(p.parent for p in EXAMPLES.rglob(KUSTOMIZATION))
     sources = [Source(d.relative_to(EXAMPLES).as_posix(), d) for d in kustomize_dirs]
     for path in sorted(EXAMPLES.rglob("*.yaml")):
+        if GITOPS_EXAMPLES in path.parents:
+            continue
         if not any(d == path.parent or d in path.parents for d in kustomize_dirs):
             sources.append(Source(path.relative_to(EXAMPLES).with_suffix("").as_posix(), path))
     return sorted(sources, key=lambda src: src.id)

@@ -15,6 +15,9 @@ from dynamotable.api.spec import Model
 class ConditionType(StrEnum):
     READY = "Ready"
     PROGRESSING = "Progressing"
+    # kstatus's abnormal-true conditions (api/health.py)
+    RECONCILING = "Reconciling"
+    STALLED = "Stalled"
 
 
 class ConditionStatus(StrEnum):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from dynamotable.api import spec as s
+from dynamotable.api.health import with_progress
 from dynamotable.api.status import (
     Condition,
     ConditionStatus,
@@ -261,16 +262,8 @@ class _Report:
                 last_transition_time=ts,
             ),
         )
-        self.conditions = set_condition(
-            self.conditions,
-            Condition(
-                type=ConditionType.PROGRESSING,
-                status=ConditionStatus.TRUE if progressing else ConditionStatus.FALSE,
-                reason=reason,
-                message=message,
-                observed_generation=self.generation,
-                last_transition_time=ts,
-            ),
+        self.conditions = with_progress(
+            self.conditions, reason, message, progressing=progressing, generation=self.generation, at=ts
         )
         changed = before is None or before.reason != reason or before.message != message
         if warn and changed:
@@ -332,8 +325,13 @@ def _error_outcome(report: _Report, exc: AwsCallFailed, timing: Timing, *, the_p
         return report.outcome(0.0, plan=the_plan, error=c)
     if isinstance(c, Retryable):
         delay = max(0.0, c.delay * timing.retry_scale)
-        if the_plan is None and report.prev_ready() is not None:
-            # a transient failure while only reading: the last verdict still stands
+        if (
+            the_plan is None
+            and report.prev_ready() is not None
+            and report.prev.observed_generation == report.generation
+        ):
+            # a transient failure while only reading: the last verdict still stands (not for an edited spec: its
+            # status would claim the new generation observed under the old verdict, read as done by kstatus)
             return report.outcome(delay, error=c)
         report.set(
             ConditionStatus.FALSE,

@@ -647,11 +647,18 @@ class Reconciler:
             and not from_source
         ):
             # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
-            # handler call, so the usual creation costs one kopf cycle (one progress annotation and one status
-            # write) rather than two. Safe to lose: if the operator stops meanwhile, the next pass finds the
-            # table by its owner tag (status is written once the step is seen through; an update's steps
-            # are recorded in status as they go).
+            # handler call, so the usual creation costs one kopf cycle (one progress annotation, and the status
+            # written before and after the wait) rather than two. Safe to lose: if the operator stops meanwhile,
+            # the next pass finds the table by its owner tag (an update's steps are recorded in status as they go).
             async with state.lock:
+                if not statuses.ours(body.get("status")):
+                    # Not while the object has no status at all: kstatus (Flux, kubectl tooling) reads that as
+                    # Current, done. One write says Creating (Reconciling=True) before the wait; the next pass
+                    # patches against what it wrote.
+                    written = dict(patch.get("status") or {})
+                    # (the latest body cannot show it: kopf delivers this object's events after the handler)
+                    await self._apply_status(key, patch, logger, settle=False)
+                    body = kopf.Body(cast(kopf.RawBody, {**dict(body), "status": written}))
                 await asyncio.sleep(delay)
                 patch.pop("status", None)
                 state.last_status = None
@@ -831,10 +838,16 @@ class Reconciler:
             self._schedule(key, state, now + result.requeue_after)  # correcting drift: go on after the delay
 
     async def _apply_status(
-        self, key: Key, patch: kopf.Patch, logger: logging.Logger | logging.LoggerAdapter[Any]
+        self,
+        key: Key,
+        patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        *,
+        settle: bool = True,
     ) -> None:
         """Outside kopf's handler cycle (drift checks) status patches are ours to send. Then wait (like kopf's
-        consistency_timeout) until the latest body shows it, so the next pass does not decide on a stale status."""
+        consistency_timeout) until the latest body shows it, so the next pass does not decide on a stale status;
+        not with settle=False (the caller passes on what it wrote itself)."""
         if not patch:
             return
         namespace, name = key
@@ -845,6 +858,8 @@ class Reconciler:
             logger.warning(f"status patch failed (the next pass retries): {exc}")
             return
         version = (patched.get("metadata") or {}).get("resourceVersion")
+        if not settle:
+            return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CONSISTENCY_TIMEOUT):
                 while version is not None and self._resource_version(key) not in (version, None):

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dynamotable.api.health import with_progress
 from dynamotable.api.status import (
     Condition,
     ConditionStatus,
@@ -100,16 +101,15 @@ def invalid(
 ) -> DynamoTableStatus:
     """Ready=False/InvalidSpec (or `reason`) for this generation; what was observed of the table before is kept."""
     prev = parse(raw)
-    conditions = list(prev.conditions)
-    for ctype in (ConditionType.READY, ConditionType.PROGRESSING):
-        conditions = set_condition(
-            conditions,
-            Condition(
-                type=ctype,
-                status=ConditionStatus.FALSE,
-                reason=reason,
-                message=message,
-                observed_generation=generation,
-            ),
-        )
+    conditions = set_condition(
+        list(prev.conditions),
+        Condition(
+            type=ConditionType.READY,
+            status=ConditionStatus.FALSE,
+            reason=reason,
+            message=message,
+            observed_generation=generation,
+        ),
+    )
+    conditions = with_progress(conditions, reason, message, progressing=False, generation=generation)
     return prev.model_copy(update={"observed_generation": generation, "plan": [], "conditions": conditions})
