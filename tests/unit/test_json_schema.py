@@ -227,6 +227,8 @@ def test_docs_list_every_cel_rule_by_whether_an_editor_shows_it() -> None:
 # (a field is read when the rule's text names it); ABSENT leaves the field out, None writes a null.
 ABSENT = object()
 SCALING = {"read": {"minCapacity": 1, "maxCapacity": 9, "targetUtilization": 70}}
+S3_IMPORT = {"bucket": "exports", "inputFormat": "DYNAMODB_JSON"}
+BACKUP_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders/backup/01700000000000-abcdef12"
 DOMAINS: dict[str, tuple[dict[str, Any], dict[str, list[Any]]]] = {
     "spec": (
         {"hashKey": "id", "attributes": [{"name": "id", "type": "S"}]},
@@ -259,8 +261,31 @@ DOMAINS: dict[str, tuple[dict[str, Any], dict[str, list[Any]]]] = {
             "region": [ABSENT, "us-east-1", "eu-west-2"],
             "ttl": [ABSENT, None, {}, {"enabled": True, "attributeName": "x"}, {"enabled": False}, {"enabled": None}],
             "localSecondaryIndexes": [ABSENT, None, [], [{"name": "l", "rangeKey": "r"}]],
+            "source": [ABSENT, None, {"s3Import": S3_IMPORT}, {"backup": {"backupArn": BACKUP_ARN}}],
         },
     ),
+    "spec.source": (
+        {},
+        {
+            "pointInTime": [ABSENT, None, {"sourceTableName": "orders", "useLatestRestorableTime": True}],
+            "backup": [ABSENT, None, {"backupArn": BACKUP_ARN}],
+            "s3Import": [ABSENT, None, S3_IMPORT],
+        },
+    ),
+    "spec.source.pointInTime": (
+        {},
+        {
+            "sourceTableArn": [ABSENT, None, "arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+            "sourceTableName": [ABSENT, None, "orders"],
+            "restoreDateTime": [ABSENT, None, "2026-11-30T12:00:00Z"],
+            "useLatestRestorableTime": [ABSENT, None, True, False],
+        },
+    ),
+    "spec.source.s3Import": (
+        {"bucket": "exports"},
+        {"inputFormat": ["CSV", "DYNAMODB_JSON", "ION"], "csv": [ABSENT, None, {}, {"delimiter": ";"}]},
+    ),
+    "spec.export": ({}, {"configMap": ["orders-table", "orders-terraform", "terraform", "orders-terraform-x"]}),
     "spec.globalSecondaryIndexes[]": (
         {"name": "g"},
         {

@@ -145,6 +145,15 @@ TRANSLATED: dict[str, dict[str, Any]] = {
         },
     },
     c.ALARM_RULES[0][1]: {"properties": {"period": {"anyOf": [{"enum": [10, 30]}, {"multipleOf": 60}]}}},
+    _spec("an import from S3 cannot create localSecondaryIndexes"): {
+        "if": {"required": ["source"], "properties": {"source": {"not": _NULL, **_present("s3Import")}}},
+        "then": {"properties": {"localSecondaryIndexes": {"maxItems": 0}}},
+    },
+    c.SOURCE_RULES[0][1]: {"oneOf": [_present("pointInTime"), _present("backup"), _present("s3Import")]},
+    c.POINT_IN_TIME_RULES[0][1]: {"oneOf": [_present("sourceTableArn"), _present("sourceTableName")]},
+    c.POINT_IN_TIME_RULES[1][1]: {"oneOf": [_present("restoreDateTime"), _is("useLatestRestorableTime", True)]},
+    c.S3_IMPORT_RULES[0][1]: {"if": _present("csv"), "then": _is("inputFormat", "CSV")},
+    c.EXPORT_RULE[1]: {"properties": {"configMap": {"not": {"pattern": f"{s.TERRAFORM_CONFIGMAP_SUFFIX}$"}}}},
 }
 
 
