@@ -552,7 +552,7 @@ def test_every_call_the_engine_makes_is_scanned_and_granted(monkeypatch: pytest.
             m = _drive(reconcile, _with_spec(example, deletion_protection=False), run.factory)
             if m.spec.tags:  # remove a tag: UntagResource
                 m = _drive(reconcile, _with_spec(m, tags=dict(list(m.spec.tags.items())[1:])), run.factory)
-            _drive(delete, _with_spec(m, deletion_policy="Delete"), run.factory)
+            _drive(delete, _with_spec(m, deletion_policy=s.DeletionPolicy.DELETE), run.factory)
     seen, requests = run.recorder.calls, run.recorder.requests
     assert {"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UntagResource", "kms:DescribeKey"} <= seen
     missed = seen - engine_operations()
@@ -597,10 +597,12 @@ def test_cluster_policy_grants_adoption_retain_and_replica_settings_and_nothing_
         assert OWNER_TAG not in (run.live(replica) or {}), "replicas do not get the ownership tag"
         off = [{"region": "us-west-2", "pointInTimeRecovery": True, "propagateTags": True, "deletionProtection": False}]
         m = _drive(reconcile, _manifest(m, "iam-replicated", replicas=off), run.factory, owner=owner["iam-replicated"])
-        _drive(delete, _with_spec(m, deletion_policy="Delete"), run.factory, owner=owner["iam-replicated"])
+        _drive(
+            delete, _with_spec(m, deletion_policy=s.DeletionPolicy.DELETE), run.factory, owner=owner["iam-replicated"]
+        )
 
         m = _drive(reconcile, created, run.factory, owner=owner["iam-created"])
-        _drive(delete, _with_spec(m, deletion_policy="Delete"), run.factory, owner=owner["iam-created"])
+        _drive(delete, _with_spec(m, deletion_policy=s.DeletionPolicy.DELETE), run.factory, owner=owner["iam-created"])
     requests = run.recorder.requests
     manifests = [adopted, replicated, created]
 
