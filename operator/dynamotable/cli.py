@@ -374,7 +374,7 @@ def apply_command(
     if not paths:
         raise click.UsageError("give -f with manifests, or --plan with a saved plan")
     targets = _targets(paths, region, local=local)
-    with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
+    with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout, sandbox=targets) as target:
         click.echo(f"applying {len(targets)} table(s) on {target.label}", err=True)
         code = apply_tables(
             targets,

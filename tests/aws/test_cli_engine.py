@@ -61,8 +61,9 @@ def mutating(endpoint: LocalEndpoint) -> list[Any]:
     return [r for r in endpoint.requests() if is_mutating(r.operation)]
 
 
-# Examples that create their table from spec.source [A24]: --local's endpoint starts empty and has none of their
-# sources, so they converge in test_the_source_examples_converge_once_their_sources_exist instead.
+# Examples that create their table from spec.source [A24]: --local's endpoint starts empty, so apply --local makes
+# stand-ins of their sources first (commands/sandbox_sources.py); test_the_source_examples_converge_once_their_
+# sources_exist applies them to an endpoint where the sources were made beforehand.
 SOURCE_EXAMPLES = ("restore-point-in-time.yaml", "restore-backup.yaml", "s3-import.yaml")
 
 
@@ -72,22 +73,29 @@ def _creates_from_a_source(path: Path) -> bool:
     return any(d.get("kind") == "DynamoTable" and "source" in (d.get("spec") or {}) for d in docs)
 
 
-def test_every_example_converges_with_apply_local_and_a_fresh_plan_is_empty(tmp_path: Path) -> None:
-    # every example, also the one that streams to Kinesis: --local's endpoint makes the streams manifests name
-    examples = tmp_path / "examples"
-    shutil.copytree(ROOT / "examples", examples)
-    with_source = sorted(p.name for p in examples.rglob("*.yaml") if _creates_from_a_source(p))
+def test_every_example_converges_with_apply_local_and_a_fresh_plan_is_empty() -> None:
+    # every example, as README's quickstart applies them: the one that streams to Kinesis (--local's endpoint makes
+    # the streams manifests name) and those restored or imported (it makes their sources, and says so)
+    with_source = sorted(p.name for p in (ROOT / "examples").rglob("*.yaml") if _creates_from_a_source(p))
     assert with_source == sorted(SOURCE_EXAMPLES)
-    for name in SOURCE_EXAMPLES:
-        (examples / name).unlink()
-    code, out, err = run("apply", "-f", str(examples), "--local", "-o", "json")
+    code, out, err = run("apply", "-f", str(ROOT / "examples"), "--local", "-o", "json")
     assert code == 0, err
     report = json.loads(out)
     assert {t["state"] for t in report["tables"]} == {"done"}
-    assert len(report["tables"]) >= 20
+    assert len(report["tables"]) >= 30
     assert report["summary"]["verified"] is True and report["summary"]["converged"] is True
     assert {t["reason"] for t in report["tables"]} == {"Synced"}
     assert "Enter a value" not in err  # creates only: no question
+    made = [line for line in err.splitlines() if line.startswith("sandbox: made ")]
+    assert len(made) == 3, err  # orders-live, its backup, the bucket of the import
+    assert any("backup arn:aws:dynamodb:us-east-1:123456789012:table/orders-live/backup/" in m for m in made)
+
+
+def test_apply_local_makes_no_stand_in_for_a_table_without_a_source(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    code, _, err = run("apply", "-f", str(path), "--local")
+    assert code == 0, err
+    assert "sandbox:" not in err
 
 
 def test_plan_exit_codes_and_no_mutating_call(endpoint: LocalEndpoint, tmp_path: Path) -> None:

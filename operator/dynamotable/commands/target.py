@@ -8,7 +8,7 @@ and guarded (confirm.CallGuard).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from dynamotable.api.spec import DynamoTable
 from dynamotable.aws.clients import ClientFactory, Credentials, Reachability, is_loopback_url
 from dynamotable.aws.limits import DEFAULT_REQUESTS_PER_SECOND, DEFAULT_TABLE_OPERATIONS, ControlPlaneLimits
 from dynamotable.commands import local_state
@@ -93,8 +94,16 @@ def pacing() -> ControlPlaneLimits:
 
 @contextmanager
 def connect(
-    local: bool, endpoint_url: str | None, local_latency: str, *, pool: int = 10, timeout: float = 3600.0
+    local: bool,
+    endpoint_url: str | None,
+    local_latency: str,
+    *,
+    pool: int = 10,
+    timeout: float = 3600.0,
+    sandbox: Sequence[tuple[DynamoTable, str]] = (),
 ) -> Iterator[Target]:
+    """The AWS the command talks to. `sandbox`: tables whose restore or import sources the embedded endpoint makes
+    first (apply --local only: commands/sandbox_sources.py)."""
     if local and endpoint_url:
         raise click.UsageError("give either --local or --endpoint-url, not both")
     limits: dict[str, Any] = {
@@ -126,6 +135,7 @@ def connect(
         label = f"the running `dynamotable local` ({running.url}, pid {running.pid})"
         yield Target(factory, LOCAL_TIMING, label, "local", running.url).watched()
         return
+    from dynamotable.commands.sandbox_sources import make_missing_sources
     from dynamotable.local import LocalEndpoint, Rules, parse_latency
 
     try:
@@ -135,5 +145,7 @@ def connect(
     # its endpoint starts empty: the Kinesis streams a manifest streams to are made when it does
     with LocalEndpoint(latency=latency, rules=Rules(make_missing_streams=True)) as endpoint:
         factory = ClientFactory(endpoint_url=endpoint.url, credentials=LOCAL_CREDENTIALS, **limits)
+        for note in make_missing_sources(factory, sandbox):
+            click.echo(note, err=True)
         label = f"embedded local DynamoDB ({endpoint.url})"
         yield Target(factory, LOCAL_TIMING, label, "local", endpoint.url).watched()
