@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import celpy
-import jsonschema
 import pytest
+from test_surface_validation import admitted, errors
 
-from dynamotable.api.crd import crd
-from dynamotable.api.validation import validate_manifest
-
-SPEC_SCHEMA = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
-ENV = celpy.Environment()
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod"
 BACKUP_ARN = TABLE_ARN + "/backup/01700000000000-abcdef12"
 IMPORT = {"bucket": "exports", "keyPrefix": "orders/", "inputFormat": "DYNAMODB_JSON"}
@@ -28,41 +22,6 @@ def spec_with(source: dict[str, Any], **more: Any) -> dict[str, Any]:
         "source": source,
         **more,
     }
-
-
-def errors(spec: dict[str, Any]) -> list[str]:
-    doc = {"apiVersion": "dynamotable.io/v1alpha1", "kind": "DynamoTable", "metadata": {"name": "t"}, "spec": spec}
-    _, errs = validate_manifest(doc, default_region="us-east-1")
-    return [str(e) for e in errs]
-
-
-def admitted(spec: dict[str, Any]) -> bool:
-    try:
-        jsonschema.validate(spec, SPEC_SCHEMA)
-    except jsonschema.ValidationError:
-        return False
-    return all(_cel_ok(schema, value) for schema, value in _nodes(SPEC_SCHEMA, spec))
-
-
-def _nodes(schema: dict[str, Any], value: Any) -> Any:
-    yield schema, value
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            child = schema.get("properties", {}).get(key)
-            if child is not None:
-                yield from _nodes(child, sub)
-    elif isinstance(value, list) and "items" in schema:
-        for item in value:
-            yield from _nodes(schema["items"], item)
-
-
-def _cel_ok(schema: dict[str, Any], value: Any) -> bool:
-    for rule in schema.get("x-kubernetes-validations", []):
-        if "oldSelf" in rule["rule"]:
-            continue
-        if not bool(ENV.program(ENV.compile(rule["rule"])).evaluate({"self": celpy.json_to_cel(value)})):
-            return False
-    return True
 
 
 @pytest.mark.parametrize(
