@@ -57,12 +57,18 @@ def _path(namespace: str, name: str | None = None) -> str:
     return f"{base}/{name}" if name else base
 
 
-def _metadata(owner: Owner, r: Rendered) -> dict[str, Any]:
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+OWNER_LABEL = f"{GROUP}/dynamotable"
+
+
+def owned_metadata(owner: Owner, name: str, sha256: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Metadata of a ConfigMap the operator writes for `owner`: our labels (plus `labels`), the content's checksum,
+    and the DynamoTable as its controller (garbage-collected with it)."""
     meta: dict[str, Any] = {
-        "name": r.config_map,
+        "name": name,
         "namespace": owner.namespace,
-        "labels": {"app.kubernetes.io/managed-by": REPORTING_COMPONENT, f"{GROUP}/dynamotable": owner.name},
-        "annotations": {f"{GROUP}/sha256": r.sha256},
+        "labels": {MANAGED_BY_LABEL: REPORTING_COMPONENT, OWNER_LABEL: owner.name, **(labels or {})},
+        "annotations": {f"{GROUP}/sha256": sha256},
     }
     if owner.uid:
         meta["ownerReferences"] = [
@@ -71,11 +77,22 @@ def _metadata(owner: Owner, r: Rendered) -> dict[str, Any]:
     return meta
 
 
-def _ours(existing: Mapping[str, Any], owner: Owner) -> bool:
+def owned_by(existing: Mapping[str, Any], owner: Owner, labels: Mapping[str, str] | None = None) -> bool:
+    """Whether `existing` is a ConfigMap `owner` wrote: its owner reference, or (no uid known) our labels."""
     meta = existing.get("metadata") or {}
     if owner.uid is None:
-        return bool((meta.get("labels") or {}).get(f"{GROUP}/dynamotable") == owner.name)
+        found = meta.get("labels") or {}
+        wanted = {OWNER_LABEL: owner.name, **(labels or {})}
+        return all(found.get(k) == v for k, v in wanted.items())
     return any(ref.get("uid") == owner.uid for ref in meta.get("ownerReferences") or [])
+
+
+def _metadata(owner: Owner, r: Rendered) -> dict[str, Any]:
+    return owned_metadata(owner, r.config_map, r.sha256)
+
+
+def _ours(existing: Mapping[str, Any], owner: Owner) -> bool:
+    return owned_by(existing, owner)
 
 
 async def _create(api: KubeApi, owner: Owner, r: Rendered) -> None:

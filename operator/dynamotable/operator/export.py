@@ -16,16 +16,13 @@ from enum import StrEnum
 from typing import Any
 
 from dynamotable.api.connection import checksum
-from dynamotable.api.spec import API_VERSION, GROUP, KIND
-from dynamotable.operator.configmap import MERGE_PATCH, Owner
+from dynamotable.api.spec import GROUP
+from dynamotable.operator.configmap import MERGE_PATCH, Owner, owned_by, owned_metadata
 from dynamotable.operator.kube import KubeApi, KubeApiError
-from dynamotable.operator.settings import REPORTING_COMPONENT
 
 # Marks a ConfigMap as a DynamoTable's connection details: what the chart's ConfigMap policy lets the operator
 # write besides `<name>-terraform` (it cannot read spec.export, so it checks this label and the owner).
 EXPORT_LABEL = f"{GROUP}/connection-details"
-OWNER_LABEL = f"{GROUP}/dynamotable"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +50,11 @@ def _path(namespace: str, name: str | None = None) -> str:
 
 
 def _metadata(owner: Owner, export: Export) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "name": export.config_map,
-        "namespace": owner.namespace,
-        "labels": {MANAGED_BY_LABEL: REPORTING_COMPONENT, OWNER_LABEL: owner.name, EXPORT_LABEL: "true"},
-        "annotations": {f"{GROUP}/sha256": export.sha256},
-    }
-    if owner.uid:
-        meta["ownerReferences"] = [
-            {"apiVersion": API_VERSION, "kind": KIND, "name": owner.name, "uid": owner.uid, "controller": True}
-        ]
-    return meta
+    return owned_metadata(owner, export.config_map, export.sha256, {EXPORT_LABEL: "true"})
 
 
 def ours(existing: Mapping[str, Any], owner: Owner) -> bool:
-    meta = existing.get("metadata") or {}
-    if owner.uid is None:
-        labels = meta.get("labels") or {}
-        return bool(labels.get(OWNER_LABEL) == owner.name and labels.get(EXPORT_LABEL) == "true")
-    return any(ref.get("uid") == owner.uid for ref in meta.get("ownerReferences") or [])
+    return owned_by(existing, owner, {EXPORT_LABEL: "true"})
 
 
 async def _create(api: KubeApi, owner: Owner, export: Export) -> None:
