@@ -198,10 +198,7 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     )
     aws = Counter(op.factory.calls)  # before any drift check adds its reads
     if tracemalloc.is_tracing():
-        top = tracemalloc.take_snapshot().statistics("filename")[:15]
-        print(f"tracemalloc at Ready, top files (KB per object of {objects}):")
-        for stat in top:
-            print(f"  {stat.size / objects / 1024:7.2f}  {stat.traceback[0].filename}")
+        report_tracemalloc("at Ready", objects)
     await asyncio.sleep(10.0)  # kopf's trailing patches and Events (it posts Events in the background)
     kube = Counter((await emulator.call("GET", "/status"))["kube"])
     create_passes = sum(
@@ -241,6 +238,8 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     )
     rest = rss_now_mib()
     print(f"RSS at rest (after the drift intervals) {rest:.0f} MiB, peak {peak_rss_mib():.0f} MiB")
+    if tracemalloc.is_tracing():
+        report_tracemalloc("at rest", objects)
     print(
         RESULT
         + json.dumps(
@@ -263,6 +262,22 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     except TimeoutError:
         print("note: the operator did not stop within 30 s (the figures above are complete)")
     await emulator.close()
+
+
+def report_tracemalloc(when: str, objects: int) -> None:
+    """The live Python allocations now, per object: by file, then by the allocating call stack."""
+    snapshot = tracemalloc.take_snapshot()
+    total = sum(stat.size for stat in snapshot.statistics("filename"))
+    print(f"tracemalloc {when}: {total / 2**20:.1f} MiB traced, {total / objects / 1024:.2f} KB per object of {objects}")
+    print("  top files (KB per object):")
+    for stat in snapshot.statistics("filename")[:15]:
+        print(f"  {stat.size / objects / 1024:7.2f}  {stat.traceback[0].filename}")
+    if tracemalloc.get_traceback_limit() > 1:
+        print("  top call stacks (KB per object), innermost frame last:")
+        for stat in snapshot.statistics("traceback")[:12]:
+            print(f"  {stat.size / objects / 1024:7.2f}")
+            for line in stat.traceback.format()[-2 * tracemalloc.get_traceback_limit() :]:
+                print(f"      {line}")
 
 
 def free_port() -> int:
@@ -359,10 +374,13 @@ def main() -> None:
     parser.add_argument("--intervals", type=int, default=3)
     parser.add_argument("--operator", choices=["both", "dynamotable", "noop"], default="both")
     parser.add_argument("--tracemalloc", action="store_true", help="Where the memory goes (slow; ours only).")
+    parser.add_argument(
+        "--tracemalloc-frames", type=int, default=1, help="Frames kept per allocation (more: slower, call stacks)."
+    )
     parser.add_argument("--profile", action="store_true", help="Where the CPU goes: cProfile of ours (slow).")
     args = parser.parse_args()
     if args.tracemalloc:
-        tracemalloc.start(1)
+        tracemalloc.start(args.tracemalloc_frames)
     if args.operator == "noop":
         asyncio.run(run_noop(args.objects))
         return
