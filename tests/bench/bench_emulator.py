@@ -26,6 +26,7 @@ from operator_harness import (  # noqa: E402
     Emulator,
     Harness,
     eventually,
+    kube_verb,
     register_resources,
     table_spec,
 )
@@ -111,6 +112,23 @@ async def wait_ready(h: Harness, names: list[str]) -> None:
 # ------------------------------------------------------------------------------ the emulator's process
 
 
+def shape(data: Any, depth: int = 0) -> str:
+    """The keys of a patch body, nested two levels (what a patch touches, not its values)."""
+    if not isinstance(data, dict) or depth == 3:
+        return ""
+    return ",".join(f"{key}{{{inner}}}" if (inner := shape(v, depth + 1)) else key for key, v in sorted(data.items()))
+
+
+def patch_shapes(k: kmock.KubernetesEmulator) -> Counter[str]:
+    """What the operator's patches of DynamoTables touch, by shape: which patches the counts are made of."""
+    out: Counter[str] = Counter()
+    for r in k.log:
+        verb = kube_verb(r)
+        if verb is not None and verb[2] == "patch" and verb[1].startswith(PLURAL) and TEST_HEADER not in r.headers:
+            out[f"{verb[1]}: {shape(r.data)}"] += 1
+    return out
+
+
 async def serve_emulator(objects: int) -> None:
     """The Kubernetes API of the run, in a process of its own (an API server is not in the operator's process:
     its CPU and memory are not the operator's). Prints `EMULATOR <api url> <control url>`; the control API
@@ -141,6 +159,7 @@ async def serve_emulator(objects: int) -> None:
                 {
                     "ready_s": ready_s[0] if ready_s else None,
                     "kube": dict(kube),
+                    "patch_shapes": dict(patch_shapes(k).most_common(8)),
                     "rss_mib": peak_rss_mib(),
                     "cpu_s": cpu_seconds(),
                 }

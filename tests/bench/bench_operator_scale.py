@@ -200,7 +200,9 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     if tracemalloc.is_tracing():
         report_tracemalloc("at Ready", objects)
     await asyncio.sleep(10.0)  # kopf's trailing patches and Events (it posts Events in the background)
-    kube = Counter((await emulator.call("GET", "/status"))["kube"])
+    at_ready = await emulator.call("GET", "/status")
+    kube = Counter(at_ready["kube"])
+    print(f"what the operator's DynamoTable patches touched (most common): {at_ready['patch_shapes']}")
     create_passes = sum(
         sample.value
         for family in op.metrics.reconciles.collect()
@@ -230,7 +232,10 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     await emulator.call("POST", "/clear")
     lags.clear()
     await asyncio.sleep(drift_interval * intervals)
-    drift_kube = (await emulator.call("GET", "/status"))["kube"]
+    after_drift = await emulator.call("GET", "/status")
+    drift_kube = after_drift["kube"]
+    if drift_kube:
+        print(f"what the patches in the drift intervals touched: {after_drift['patch_shapes']}")
     print(
         f"after {intervals} drift intervals of {drift_interval:g}s: {len(lags)} drift checks, "
         f"Kubernetes requests meanwhile {drift_kube}; lag p50 {percentile(lags, 0.5):.3f}s "
@@ -240,6 +245,7 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
     print(f"RSS at rest (after the drift intervals) {rest:.0f} MiB, peak {peak_rss_mib():.0f} MiB")
     if tracemalloc.is_tracing():
         report_tracemalloc("at rest", objects)
+    print(f"RSS at rest after gc and malloc_trim (how much of it is free heap kept by malloc) {trimmed_rss():.0f} MiB")
     print(
         RESULT
         + json.dumps(
@@ -268,7 +274,8 @@ def report_tracemalloc(when: str, objects: int) -> None:
     """The live Python allocations now, per object: by file, then by the allocating call stack."""
     snapshot = tracemalloc.take_snapshot()
     total = sum(stat.size for stat in snapshot.statistics("filename"))
-    print(f"tracemalloc {when}: {total / 2**20:.1f} MiB traced, {total / objects / 1024:.2f} KB per object of {objects}")
+    per_object = total / objects / 1024
+    print(f"tracemalloc {when}: {total / 2**20:.1f} MiB traced, {per_object:.2f} KB per object of {objects}")
     print("  top files (KB per object):")
     for stat in snapshot.statistics("filename")[:15]:
         print(f"  {stat.size / objects / 1024:7.2f}  {stat.traceback[0].filename}")
@@ -278,6 +285,16 @@ def report_tracemalloc(when: str, objects: int) -> None:
             print(f"  {stat.size / objects / 1024:7.2f}")
             for line in stat.traceback.format()[-2 * tracemalloc.get_traceback_limit() :]:
                 print(f"      {line}")
+
+
+def trimmed_rss() -> float:
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return rss_now_mib()
 
 
 def free_port() -> int:
