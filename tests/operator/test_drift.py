@@ -3,6 +3,8 @@ under managementPolicy Plan only reported."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from operator_harness import Harness, eventually, fast_settings, table_spec
 
@@ -138,3 +140,29 @@ async def test_drift_checks_run_at_their_interval_on_the_loop_clock(harness: Har
         assert state.requested_delay is not None
     for elapsed in checks:
         assert interval * (1 - jitter) <= elapsed <= interval * (1 + jitter) + tick, checks
+
+
+async def test_a_drift_check_runs_while_every_change_handler_thread_is_busy(harness: Harness) -> None:
+    """Drift checks have threads of their own: one that comes due while a burst of creates holds every thread of
+    the reconcile pool runs then, not after the burst."""
+    h = harness
+    op = await h.start(fast_settings(h.endpoint, drift_interval=0.3))
+    table = f"{h.namespace}-busy"
+    await h.create("busy", table_spec(tableName=table))
+    await eventually(lambda: h.ready("busy"))
+    reconciler = op.reconciler
+    release, holding = threading.Event(), threading.Semaphore(0)
+
+    def hold_a_thread() -> None:
+        holding.release()
+        release.wait(30)
+
+    blockers = [reconciler.pool.submit(hold_a_thread) for _ in range(op.settings.max_concurrent_reconciles)]
+    try:
+        for _ in blockers:
+            assert holding.acquire(timeout=10)  # every thread of the change handlers' pool is taken
+        checks = h.state("busy").drift_passes
+        await eventually(lambda: h.state("busy").drift_passes >= checks + 2, timeout=10)
+        assert not any(b.done() for b in blockers)
+    finally:
+        release.set()

@@ -82,8 +82,16 @@ VERIFY_EVERY = 12  # drift checks per read-back of the Terraform ConfigMap (hour
 
 
 def drift_slots(max_concurrent_reconciles: int) -> int:
-    """Drift passes in flight at most: half the reconcile pool, so change handlers always find a free thread."""
+    """Drift passes in flight at most: half as many as change passes. They run on threads of their own, so a
+    check that comes due while hundreds of creates queue for the reconcile pool runs on time, and the change
+    handlers keep every thread of theirs."""
     return max(1, max_concurrent_reconciles // 2)
+
+
+def aws_connections(max_concurrent_reconciles: int) -> int:
+    """AWS connections a client keeps: one per thread that can call at once (change passes and drift passes),
+    so no connection is discarded and made again."""
+    return max_concurrent_reconciles + drift_slots(max_concurrent_reconciles)
 
 
 class Trigger(StrEnum):
@@ -152,6 +160,9 @@ class Reconciler:
         self.pool = ThreadPoolExecutor(
             max_workers=settings.max_concurrent_reconciles, thread_name_prefix="dynamotable-reconcile"
         )
+        self.drift_pool = ThreadPoolExecutor(
+            max_workers=drift_slots(settings.max_concurrent_reconciles), thread_name_prefix="dynamotable-drift"
+        )
         self.drift = DriftScheduler(
             self._drift_check,
             self._wanted,
@@ -182,6 +193,7 @@ class Reconciler:
         await self.drift.stop(timeout=DRIFT_STOP_TIMEOUT)
         await self.kube.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.drift_pool.shutdown(wait=False, cancel_futures=True)
 
     # --------------------------------------------------------------------------------------- helpers
 
@@ -230,6 +242,10 @@ class Reconciler:
     async def _in_pool(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
+
+    async def _in_drift_pool(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.drift_pool, functools.partial(fn, *args, **kwargs))
 
     def _doc(self, body: Mapping[str, Any], *, deleting: bool = False) -> dict[str, Any]:
         """The manifest the engine sees: our metadata fields, the spec (default deletionPolicy applied when the
@@ -391,7 +407,8 @@ class Reconciler:
         owner = self.owner(*key)
         region = manifest.region_or(self.settings.region)
         rival = self._rival(body)
-        outcome = await self._in_pool(
+        in_pool = self._in_drift_pool if trigger == Trigger.DRIFT else self._in_pool
+        outcome = await in_pool(
             engine.reconcile,
             manifest,
             self._factory_for(key[0]),

@@ -24,7 +24,7 @@ from dynamotable.aws.limits import ControlPlaneLimits
 from dynamotable.operator import handlers, logs, shards
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
 from dynamotable.operator.metrics import DriftCollector, Metrics
-from dynamotable.operator.reconciler import Reconciler
+from dynamotable.operator.reconciler import Reconciler, aws_connections
 from dynamotable.operator.settings import (
     ANNOTATION_PREFIX,
     DIFFBASE_KEY,
@@ -101,7 +101,7 @@ class Operator:
         self.factory = ClientFactory(
             endpoint_url=self.settings.endpoint_url,
             max_attempts=self.settings.aws_max_attempts,
-            max_pool_connections=self.settings.max_concurrent_reconciles,
+            max_pool_connections=aws_connections(self.settings.max_concurrent_reconciles),
             limits=ControlPlaneLimits(
                 requests_per_second=self.settings.aws_requests_per_second,
                 table_operations=self.settings.max_table_operations,

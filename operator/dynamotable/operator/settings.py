@@ -81,10 +81,11 @@ class OperatorSettings(BaseSettings):
         default=10,
         ge=1,
         le=256,
-        description="Size of the thread pool that runs the engine (sync boto3): the number of reconcile passes "
-        "in flight. 10 matches botocore's default connection pool per client (max_pool_connections=10), so "
-        "no connection is discarded and re-handshaken; at ~50 ms per AWS call that is ~200 calls/s per "
-        "region, far below DynamoDB's 2,500 req/s control-plane throttle and its 500 concurrent table "
+        description="Size of the thread pool that runs the engine (sync boto3) for change handlers: the number "
+        "of reconcile passes in flight. Drift checks have a pool of their own, half this size, so a check that "
+        "comes due during a burst of creates does not queue behind them. Each AWS client keeps a connection per "
+        "thread of both, so no connection is discarded and re-handshaken; at ~50 ms per AWS call 10 is ~200 "
+        "calls/s per region, far below DynamoDB's 2,500 req/s control-plane throttle and its 500 concurrent table "
         "operations, and below the ~1,000 boto3 calls/s one Python process can issue.",
     )
     aws_requests_per_second: float = Field(
