@@ -45,6 +45,7 @@ class Seen:
     method: Any
     subresource: str | None
     headers: dict[str, str]
+    shape: str = ""  # what a DynamoTable patch touches (its keys), for telling the patches apart
 
 
 class LeanEmulator(Emulator):
@@ -76,7 +77,12 @@ class LeanEmulator(Emulator):
         finally:
             if index < len(self.log) and self.log[index] is request:
                 test = {TEST_HEADER: "1"} if TEST_HEADER in request.headers else {}
-                self.log[index] = Seen(request.resource, request.action, request.method, request.subresource, test)
+                touched = ""
+                verb = kube_verb(request)
+                if verb is not None and verb[2] == "patch" and verb[1].startswith(PLURAL):
+                    touched = shape(request.data)
+                seen = Seen(request.resource, request.action, request.method, request.subresource, test, touched)
+                self.log[index] = seen
 
 
 class Remote:
@@ -125,7 +131,7 @@ def patch_shapes(k: kmock.KubernetesEmulator) -> Counter[str]:
     for r in k.log:
         verb = kube_verb(r)
         if verb is not None and verb[2] == "patch" and verb[1].startswith(PLURAL) and TEST_HEADER not in r.headers:
-            out[f"{verb[1]}: {shape(r.data)}"] += 1
+            out[f"{verb[1]}: {r.shape}"] += 1
     return out
 
 

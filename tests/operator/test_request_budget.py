@@ -7,6 +7,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+import pytest
 from operator_harness import PLURAL, Harness, eventually, fast_settings, table_spec
 
 from dynamotable.local import Latency
@@ -18,6 +19,36 @@ ONE_OFF = {"list", "watch"}  # the operator's start-up listings and long-lived w
 
 def _per_table(h: Harness, since: int = 0) -> Counter[str]:
     return Counter(f"{res} {verb}" for _, res, verb in h.kube_requests()[since:] if verb not in ONE_OFF)
+
+
+def _annotations(raw: dict[str, Any]) -> dict[str, str]:
+    return dict((raw.get("metadata") or {}).get("annotations") or {})
+
+
+class LaggingBus:
+    """The emulator's event bus of a resource, with the events `late` picks delivered `lag` seconds late."""
+
+    def __init__(self, bus: Any, lag: float, *, late: Any) -> None:
+        self._bus, self._lag, self._late = bus, lag, late
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def put(self, event: dict[str, Any]) -> None:
+        if not self._late(event):
+            await self._bus.put(event)
+            return
+        task = asyncio.create_task(self._deliver(event))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _deliver(self, event: dict[str, Any]) -> None:
+        await asyncio.sleep(self._lag)
+        await self._bus.put(event)
+
+    def __aiter__(self) -> Any:
+        return self._bus.__aiter__()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bus, name)
 
 
 async def _replay(h: Harness, raw: dict[str, Any]) -> None:
@@ -48,6 +79,30 @@ async def test_a_stale_body_without_kopfs_annotation_does_not_create_again(harne
     assert samples("dynamotable_reconciles_total", {"trigger": "create", "result": "Synced"}) == 1
     assert [r.operation for r in h.aws(table, mutating=True)] == ["CreateTable"]
     assert h.ready("once")
+
+
+@pytest.mark.looptime
+async def test_kopf_waits_for_its_own_patch_while_the_watch_lags(harness: Harness) -> None:
+    """Under load the watch delivers kopf's own patch seconds late, after the versions our status patches made
+    (which predate kopf's annotations). kopf skips those until its patch comes back, for the operator's
+    consistency timeout: with kopf's default of 5 s it took one of them for a new object, ran creation again
+    and patched its annotations again (this test fails with consistency_timeout=5)."""
+    h = harness
+    h.endpoint.set_latency(Latency())
+    op = await h.start()
+    lag = 12.0  # behind kopf's own default (5 s), within the operator's
+    assert 5.0 < lag < op.settings.consistency_timeout
+    res, bus = next((res, bus) for res, bus in h.k._buses.items() if getattr(res, "plural", None) == PLURAL)
+    h.k._buses[res] = LaggingBus(bus, lag, late=lambda event: DIFFBASE in _annotations(event["object"]))
+    await h.create("lagged", table_spec(tableName=f"{h.namespace}-lagged"))
+    await eventually(lambda: h.ready("lagged") and DIFFBASE in _annotations(h.obj("lagged")))
+    await asyncio.sleep(lag * 3)  # loop time: kopf's patch has come back, and a stale CREATE would have run
+    await h.drift_ticks(2)
+
+    samples = op.metrics.registry.get_sample_value
+    assert samples("dynamotable_reconciles_total", {"trigger": "create", "result": "Skipped"}) is None
+    assert samples("dynamotable_reconciles_total", {"trigger": "create", "result": "Synced"}) == 1
+    assert _per_table(h)["dynamotables patch"] == 2  # the finalizer, then kopf's annotations: once each
 
 
 async def test_a_created_table_costs_at_most_six_kubernetes_requests(harness: Harness) -> None:

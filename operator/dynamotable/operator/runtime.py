@@ -63,6 +63,7 @@ def kopf_settings(settings: OperatorSettings, *, peering: str | None = None) -> 
     ks.persistence.finalizer = FINALIZER
     ks.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
     ks.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=ANNOTATION_PREFIX, key=DIFFBASE_KEY)
+    ks.persistence.consistency_timeout = settings.consistency_timeout
     ks.posting.reporting_component = REPORTING_COMPONENT
     ks.posting.reporting_instance = socket.gethostname()
     ks.posting.event_name_prefix = f"{REPORTING_COMPONENT}-"
