@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from dynamotable import __version__
-from dynamotable.api.spec import DynamoTable
 from dynamotable.commands.common import (
     check_regions,
     cluster_id_option,
@@ -32,21 +30,15 @@ from dynamotable.commands.common import (
     targets_of,
     write_files,
 )
-from dynamotable.commands.deletion import delete_tables
-from dynamotable.commands.engine import (
-    apply_tables,
-    make_plans,
-    plan_exit_code,
-    plan_report,
-    run_options,
-    target_options,
-)
 from dynamotable.commands.export import export_command
 from dynamotable.commands.iam import iam_policy_command
+from dynamotable.commands.options import run_options, target_options
 from dynamotable.commands.regions import check_default_region, default_region, unknown_region
-from dynamotable.commands.report import print_plans
-from dynamotable.commands.saved_apply import apply_saved
-from dynamotable.commands.target import Deadline, connect
+
+if TYPE_CHECKING:
+    from dynamotable.api.spec import DynamoTable
+
+# plan, apply and delete import what carries them out (the engine, boto3's clients, rich) when they run.
 
 
 class OneLineUsageError(click.ClickException):
@@ -285,6 +277,12 @@ def plan_command(
     out: Path | None,
 ) -> None:
     """Show what apply would do. Exit 0: no changes, 2: changes, 1: error. Sends no mutating call."""
+    from rich.console import Console
+
+    from dynamotable.commands.engine import make_plans, plan_exit_code, plan_report
+    from dynamotable.commands.report import print_plans
+    from dynamotable.commands.target import Deadline, connect
+
     started = time.monotonic()
     deadline = Deadline(timeout)
     targets = _targets(paths, region, local=local)
@@ -347,6 +345,10 @@ def apply_command(
     plan_file: Path | None,
 ) -> None:
     """Create or update the tables until they match their manifests (asks before destructive steps)."""
+    from dynamotable.commands.engine import apply_tables
+    from dynamotable.commands.saved_apply import apply_saved
+    from dynamotable.commands.target import Deadline, connect
+
     deadline = Deadline(timeout)
     if plan_file is not None:
         if paths:
@@ -412,6 +414,9 @@ def delete_command(
     """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag).
 
     Shows what it will do to each table and asks first (or needs --auto-approve)."""
+    from dynamotable.commands.deletion import delete_tables
+    from dynamotable.commands.target import Deadline, connect
+
     deadline = Deadline(timeout)
     targets = _targets(paths, region, local=local)
     with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:
