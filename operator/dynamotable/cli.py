@@ -124,22 +124,11 @@ def validate_command(paths: tuple[str, ...], region: str | None) -> None:
 @cluster_id_option
 def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None, cluster_id: str | None) -> None:
     """Terraform (aws_dynamodb_table + import block) for the manifests: one .tf per table plus versions.tf."""
-    from dynamotable.terraform.render import render_files
+    from dynamotable.commands.render import render
 
     choice = default_region(region)
     check_default_region(choice)
-    checked = load_checked(paths, choice.region)
-    check_regions(checked, unknown_region)
-    exit_on_invalid(checked)
-    manifests = [m for _, m in checked.manifests]
-    provider_region = choice.region
-    if provider_region is None:
-        targets_of(checked, None)  # fails naming the first manifest without spec.region
-        provider_region = manifests[0].spec.region
-        assert provider_region is not None
-        click.echo(f"note: provider region {provider_region} (the first manifest's spec.region)", err=True)
-    # Rendered here, serially: sending a model to a worker process costs about what rendering it does.
-    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
+    files = render(paths, choice.region, cluster_id)
     if output_dir is None:
         for name, text in files.items():
             click.echo(f"# ---- {name} ----")
