@@ -13,13 +13,11 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from dynamotable import __version__
-from dynamotable.api.spec import DynamoTable
 from dynamotable.commands.common import (
     check_regions,
     cluster_id_option,
@@ -32,21 +30,15 @@ from dynamotable.commands.common import (
     targets_of,
     write_files,
 )
-from dynamotable.commands.deletion import delete_tables
-from dynamotable.commands.engine import (
-    apply_tables,
-    make_plans,
-    plan_exit_code,
-    plan_report,
-    run_options,
-    target_options,
-)
 from dynamotable.commands.export import export_command
 from dynamotable.commands.iam import iam_policy_command
+from dynamotable.commands.options import run_options, target_options
 from dynamotable.commands.regions import check_default_region, default_region, unknown_region
-from dynamotable.commands.report import print_plans
-from dynamotable.commands.saved_apply import apply_saved
-from dynamotable.commands.target import Deadline, connect
+
+if TYPE_CHECKING:
+    from dynamotable.api.spec import DynamoTable
+
+# plan, apply and delete import what carries them out (the engine, boto3's clients, rich) when they run.
 
 
 class OneLineUsageError(click.ClickException):
@@ -132,22 +124,11 @@ def validate_command(paths: tuple[str, ...], region: str | None) -> None:
 @cluster_id_option
 def render_command(paths: tuple[str, ...], region: str | None, output_dir: Path | None, cluster_id: str | None) -> None:
     """Terraform (aws_dynamodb_table + import block) for the manifests: one .tf per table plus versions.tf."""
-    from dynamotable.terraform.render import render_files
+    from dynamotable.commands.render import render
 
     choice = default_region(region)
     check_default_region(choice)
-    checked = load_checked(paths, choice.region)
-    check_regions(checked, unknown_region)
-    exit_on_invalid(checked)
-    manifests = [m for _, m in checked.manifests]
-    provider_region = choice.region
-    if provider_region is None:
-        targets_of(checked, None)  # fails naming the first manifest without spec.region
-        provider_region = manifests[0].spec.region
-        assert provider_region is not None
-        click.echo(f"note: provider region {provider_region} (the first manifest's spec.region)", err=True)
-    # Rendered here, serially: sending a model to a worker process costs about what rendering it does.
-    files = render_files(manifests, provider_region=provider_region, cluster_id=cluster_id)
+    files = render(paths, choice.region, cluster_id)
     if output_dir is None:
         for name, text in files.items():
             click.echo(f"# ---- {name} ----")
@@ -285,6 +266,12 @@ def plan_command(
     out: Path | None,
 ) -> None:
     """Show what apply would do. Exit 0: no changes, 2: changes, 1: error. Sends no mutating call."""
+    from rich.console import Console
+
+    from dynamotable.commands.engine import make_plans, plan_exit_code, plan_report
+    from dynamotable.commands.report import print_plans
+    from dynamotable.commands.target import Deadline, connect
+
     started = time.monotonic()
     deadline = Deadline(timeout)
     targets = _targets(paths, region, local=local)
@@ -347,6 +334,10 @@ def apply_command(
     plan_file: Path | None,
 ) -> None:
     """Create or update the tables until they match their manifests (asks before destructive steps)."""
+    from dynamotable.commands.engine import apply_tables
+    from dynamotable.commands.saved_apply import apply_saved
+    from dynamotable.commands.target import Deadline, connect
+
     deadline = Deadline(timeout)
     if plan_file is not None:
         if paths:
@@ -412,6 +403,9 @@ def delete_command(
     """Delete the tables of the manifests, honouring deletionPolicy (Retain keeps the table, drops our tag).
 
     Shows what it will do to each table and asks first (or needs --auto-approve)."""
+    from dynamotable.commands.deletion import delete_tables
+    from dynamotable.commands.target import Deadline, connect
+
     deadline = Deadline(timeout)
     targets = _targets(paths, region, local=local)
     with connect(local, endpoint_url, local_latency, pool=parallelism, timeout=timeout) as target:

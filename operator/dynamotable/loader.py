@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -197,22 +197,49 @@ def _parse_source(source: str) -> tuple[str, list[manifest_yaml.ParsedDocument]]
         raise _yaml_problem(name, exc) from exc
 
 
+def sources(paths: Iterable[str]) -> list[str]:
+    """Every file (or `-`) that `paths` names, in order; LoadError when there is none or one is missing."""
+    found = list(_expand(paths))
+    if not found:
+        raise LoadError("no input: give -f with a file, a directory of *.yaml files, or - for stdin")
+    return found
+
+
+def read_source(source: str) -> Loaded:
+    """The documents and notes of one file (or stdin)."""
+    out = Loaded()
+    name, documents = _parse_source(source)
+    for parsed in documents:
+        _add(out, name, parsed)
+    return out
+
+
+def nothing_found(found: list[str], notes: list[str]) -> LoadError:
+    why = f" ({'; '.join(notes[:3])}{'; …' if len(notes) > 3 else ''})" if notes else ""
+    where = ", ".join(found[:3]) + (f" and {len(found) - 3} more files" if len(found) > 3 else "")
+    return LoadError(f"no {s.KIND} documents found in {where}{why}")
+
+
 def load(paths: Iterable[str]) -> Loaded:
     """All DynamoTable documents under `paths`, in order; other kinds become notes."""
+    return load_sources(sources(paths))
+
+
+def load_sources(found: list[str]) -> Loaded:
+    """`load` of the files `sources` found."""
     out = Loaded()
-    sources = list(_expand(paths))
-    if not sources:
-        raise LoadError("no input: give -f with a file, a directory of *.yaml files, or - for stdin")
     # stdin is read here, never by a worker process
-    min_items = len(sources) + 1 if "-" in sources else fanout.MIN_ITEMS
-    for name, documents in fanout.map_in_chunks(_parse_source, sources, min_items=min_items):
+    min_items = len(found) + 1 if "-" in found else fanout.MIN_ITEMS
+    for name, documents in fanout.map_in_chunks(_parse_source, found, min_items=min_items):
         for parsed in documents:
             _add(out, name, parsed)
     if not out.documents:
-        why = f" ({'; '.join(out.notes[:3])}{'; …' if len(out.notes) > 3 else ''})" if out.notes else ""
-        where = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more files" if len(sources) > 3 else "")
-        raise LoadError(f"no {s.KIND} documents found in {where}{why}")
+        raise nothing_found(found, out.notes)
     return out
+
+
+M = TypeVar("M")
+Target = tuple[str, str | None]  # (table name, region): one manifest per table
 
 
 @dataclass(slots=True)
@@ -237,34 +264,44 @@ def _validate_body(doc: Document, *, default_region: str | None) -> tuple[s.Dyna
     return validate_manifest(doc.body, default_region=default_region)
 
 
-def check(loaded: Loaded, *, default_region: str | None = None) -> Checked:
-    """Validate every document; duplicate targets (same table in the same region) are errors too."""
-    out = Checked()
-    targets: dict[tuple[str, str | None], Document] = {}
-    # Serial on purpose: a validated model costs about as much to send back from a worker process (pickling) as
-    # to validate here, so spreading validation over the cores never paid (docs/performance.md).
-    verdicts = [_validate_body(doc, default_region=default_region) for doc in loaded.documents]
-    for doc, (manifest, invalid) in zip(loaded.documents, verdicts, strict=True):
-        errors = metadata_errors(manifest) if manifest is not None else invalid
-        out.errors.extend((doc, _prefixed(doc, e)) for e in (*doc.problems, *errors))
-        if manifest is None or errors or doc.problems:
+def verdict(doc: Document, *, default_region: str | None) -> tuple[s.DynamoTable | None, list[SpecError]]:
+    """The model of a document without any error (else None), and its errors as the user sees them."""
+    manifest, invalid = _validate_body(doc, default_region=default_region)
+    errors = metadata_errors(manifest) if manifest is not None else invalid
+    shown_errors = [_prefixed(doc, e) for e in (*doc.problems, *errors)]
+    return (manifest if manifest is not None and not shown_errors else None), shown_errors
+
+
+def target_of(manifest: s.DynamoTable, default_region: str | None) -> Target:
+    return manifest.table_name, manifest.spec.region or default_region
+
+
+def sort_out(
+    judged: Iterable[tuple[Document, M | None, Sequence[SpecError]]], target: Callable[[M], Target]
+) -> tuple[list[tuple[Document, M]], list[tuple[Document, SpecError]]]:
+    """(the accepted manifests, every error) of documents judged by `verdict`, in order: a second manifest of
+    the same target is an error too. `M` is a model, or what a worker process sent back of one."""
+    accepted: list[tuple[Document, M]] = []
+    errors: list[tuple[Document, SpecError]] = []
+    targets: dict[Target, Document] = {}
+    for doc, manifest, doc_errors in judged:
+        errors.extend((doc, e) for e in doc_errors)
+        if manifest is None:
             continue
-        key = (manifest.table_name, manifest.spec.region or default_region)
+        key = target(manifest)
         if key in targets:
-            out.errors.append(
-                (
-                    doc,
-                    _prefixed(
-                        doc,
-                        SpecError(
-                            "spec.tableName",
-                            f"table {shown(key[0])} is already declared by {targets[key].label}; one manifest "
-                            "per table",
-                        ),
-                    ),
-                )
-            )
+            message = f"table {shown(key[0])} is already declared by {targets[key].label}; one manifest per table"
+            errors.append((doc, _prefixed(doc, SpecError("spec.tableName", message))))
             continue
         targets[key] = doc
-        out.manifests.append((doc, manifest))
-    return out
+        accepted.append((doc, manifest))
+    return accepted, errors
+
+
+def check(loaded: Loaded, *, default_region: str | None = None) -> Checked:
+    """Validate every document; duplicate targets (same table in the same region) are errors too."""
+    # Serial on purpose: a validated model costs about as much to send back from a worker process (pickling) as
+    # to validate here (docs/performance.md); `render` spreads validation with rendering (commands/render.py).
+    judged = ((doc, *verdict(doc, default_region=default_region)) for doc in loaded.documents)
+    manifests, errors = sort_out(judged, lambda m: target_of(m, default_region))
+    return Checked(manifests, errors)

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from dynamotable.api import spec as s
-from dynamotable.api.validation import parse_manifest
+from dynamotable.api.validation import parse_manifest, validate_manifest
 from dynamotable.terraform.render import render_files, render_table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,22 +46,35 @@ def varied_manifests(count: int) -> list[s.DynamoTable]:
 
 def varied_documents(count: int) -> list[dict[str, Any]]:
     templates = example_documents()
+    movable = {(n, r): _valid_in(t, r) for n, t in enumerate(templates) for r in set(REGIONS)}
     out = []
     for i in range(count):
-        doc = copy.deepcopy(templates[i % len(templates)])
-        spec = doc["spec"]
+        n = i % len(templates)
         region = REGIONS[i % len(REGIONS)]
-        if any(r["region"] == region for r in spec.get("replicas") or ()):
-            region = "us-east-1"
+        doc = _in_region(templates[n], region if movable[n, region] else "us-east-1")
         doc["metadata"] = {"name": f"{doc['metadata']['name']}-{i}", "namespace": f"team-{i % 37}"}
+        spec = doc["spec"]
         spec["tableName"] = f"{spec['tableName']}-{i}"
-        spec["region"] = region
-        sse = spec.get("serverSideEncryption") or {}
-        if "kmsKeyArn" in sse:
-            sse["kmsKeyArn"] = sse["kmsKeyArn"].replace("us-east-1", region)
         spec.setdefault("tags", {})["Index"] = str(i)
         out.append(doc)
     return out
+
+
+def _in_region(template: dict[str, Any], region: str) -> dict[str, Any]:
+    """A copy of `template` in `region`, its KMS key moved along."""
+    doc = copy.deepcopy(template)
+    spec = doc["spec"]
+    spec["region"] = region
+    sse = spec.get("serverSideEncryption") or {}
+    if "kmsKeyArn" in sse:
+        sse["kmsKeyArn"] = sse["kmsKeyArn"].replace("us-east-1", region)
+    return doc
+
+
+def _valid_in(template: dict[str, Any], region: str) -> bool:
+    """Whether the example stays valid in `region` (a replica there, a witness, a stream's or a backup's ARN
+    tie some examples to theirs: those keep us-east-1)."""
+    return not validate_manifest(_in_region(template, region), default_region="us-east-1")[1]
 
 
 def cli_render(count: int, repeat: int) -> dict[str, float]:

@@ -186,16 +186,22 @@ def without_nulls(doc: Mapping[str, Any]) -> dict[str, Any]:
     memo: dict[int, tuple[Any, Any]] = {}
 
     def plain(value: Any, prune: bool) -> Any:
-        if type(value) in _SCALAR_TYPES:  # most nodes: no ABC isinstance checks for them
+        kind = type(value)
+        if kind in _SCALAR_TYPES:  # most nodes: no ABC isinstance checks for them
             return value
-        if isinstance(value, Mapping):
-            if id(value) not in memo:
-                memo[id(value)] = (value, {k: plain(v, prune) for k, v in value.items() if not (prune and v is None)})
-            return memo[id(value)][1]
-        if isinstance(value, (list, tuple)):
-            if id(value) not in memo:
-                memo[id(value)] = (value, [plain(v, prune) for v in value])
-            return memo[id(value)][1]
+        if kind is dict or (kind is not list and isinstance(value, Mapping)):
+            seen = memo.get(id(value))
+            if seen is None:
+                seen = memo[id(value)] = (
+                    value,
+                    {k: plain(v, prune) for k, v in value.items() if not (prune and v is None)},
+                )
+            return seen[1]
+        if kind is list or isinstance(value, (list, tuple)):
+            seen = memo.get(id(value))
+            if seen is None:
+                seen = memo[id(value)] = (value, [plain(v, prune) for v in value])
+            return seen[1]
         return value
 
     return {k: plain(v, k in ("metadata", "spec")) for k, v in doc.items() if v is not None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -12,7 +12,7 @@ import click
 
 from dynamotable.api.spec import DynamoTable
 from dynamotable.api.validation import SpecError, validate_cluster_id
-from dynamotable.loader import Checked, LoadError, check, load
+from dynamotable.loader import Checked, Document, LoadError, check, load, load_sources
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_REGION = "us-east-1"
@@ -68,10 +68,11 @@ def target_region_option(func: F) -> F:
     )(func)
 
 
-def load_checked(paths: tuple[str, ...], region: str | None) -> Checked:
-    """Load and validate manifests; print skipped-document notes; exit 1 on unreadable input."""
+def load_checked(paths: tuple[str, ...], region: str | None, *, found: list[str] | None = None) -> Checked:
+    """Load and validate manifests (of `paths`, or of the files loader.sources `found`); print skipped-document
+    notes; exit 1 on unreadable input."""
     try:
-        loaded = load(paths)
+        loaded = load(paths) if found is None else load_sources(found)
     except LoadError as exc:
         fail(str(exc))
         raise AssertionError from exc  # unreachable: _fail exits
@@ -83,12 +84,16 @@ def load_checked(paths: tuple[str, ...], region: str | None) -> Checked:
 def check_regions(checked: Checked, problem: Callable[[str], str | None]) -> None:
     """Add an error for every spec.region and replica region that `problem` rejects (unknown regions)."""
     for doc, manifest in checked.manifests:
-        places = [("spec.region", manifest.spec.region)]
-        places += [(f"spec.replicas[{i}].region", r.region) for i, r in enumerate(manifest.spec.replicas or [])]
-        for path, region in places:
-            why = problem(region) if region else None
-            if why:
-                checked.errors.append((doc, SpecError(path, why)))
+        replicas = [r.region for r in manifest.spec.replicas or []]
+        checked.errors.extend((doc, e) for e in region_errors(manifest.spec.region, replicas, problem))
+
+
+def region_errors(
+    region: str | None, replica_regions: Sequence[str], problem: Callable[[str], str | None]
+) -> list[SpecError]:
+    """The errors check_regions gives a manifest with spec.region `region` and these replica regions."""
+    places = [("spec.region", region)] + [(f"spec.replicas[{i}].region", r) for i, r in enumerate(replica_regions)]
+    return [SpecError(path, why) for path, where in places if where and (why := problem(where))]
 
 
 def targets_of(checked: Checked, region: str | None) -> list[tuple[DynamoTable, str]]:
@@ -97,12 +102,16 @@ def targets_of(checked: Checked, region: str | None) -> list[tuple[DynamoTable, 
     for doc, manifest in checked.manifests:
         where = manifest.spec.region or region
         if where is None:
-            fail(
-                f"{doc.where}: spec.region is not set and there is no default region: give --region, set "
-                "AWS_REGION, or set a region in your AWS profile (`aws configure set region <region>`)"
-            )
+            fail_without_region(doc)
         out.append((manifest, where))
     return out
+
+
+def fail_without_region(doc: Document) -> NoReturn:
+    fail(
+        f"{doc.where}: spec.region is not set and there is no default region: give --region, set "
+        "AWS_REGION, or set a region in your AWS profile (`aws configure set region <region>`)"
+    )
 
 
 def exit_on_invalid(checked: Checked) -> None:
@@ -144,7 +153,19 @@ def write_files(output_dir: Path, files: Mapping[str, str]) -> None:
     """Write rendered files into `output_dir` (created if needed); a write error is a one-line failure."""
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
+        directory = str(output_dir)
         for name, text in files.items():
-            (output_dir / name).write_text(text, encoding="utf-8")
+            _write(os.path.join(directory, name), text.encode("utf-8"))
     except OSError as exc:
         fail(f"{output_dir}: cannot write: {exc}")
+
+
+def _write(path: str, data: bytes) -> None:
+    """Path.write_bytes without its file object (10,000 files: a few tenths of a second less)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

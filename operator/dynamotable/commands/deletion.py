@@ -21,6 +21,7 @@ from dynamotable.api.spec import DeletionPolicy, DynamoTable
 from dynamotable.api.validation import OWNER_TAG
 from dynamotable.commands.common import fail
 from dynamotable.commands.confirm import allow_all, ask, read_only
+from dynamotable.commands.options import PROGRESS_INTERVAL
 from dynamotable.commands.passes import (
     Final,
     Key,
@@ -33,7 +34,7 @@ from dynamotable.commands.passes import (
     stop_on_interrupt,
     unfinished,
 )
-from dynamotable.commands.progress import PROGRESS_INTERVAL, Progress
+from dynamotable.commands.progress import Progress
 from dynamotable.commands.target import Deadline, Target
 from dynamotable.engine.errors import AwsCallFailed, Retryable
 from dynamotable.engine.observe import observe

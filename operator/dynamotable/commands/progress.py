@@ -21,9 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dynamotable.api.status import ConditionStatus, ConditionType, Reason
+from dynamotable.commands.options import PROGRESS_INTERVAL
 from dynamotable.engine.runner import DEADLINE_PREFIX, FINAL_STATES, RunState, TableRun
-
-PROGRESS_INTERVAL = 15.0  # seconds between "still waiting" lines of one table
 
 
 def progressing(run: TableRun) -> bool:

@@ -12,8 +12,9 @@ from dynamotable.api.spec import DynamoTable
 from dynamotable.commands.common import fail
 from dynamotable.commands.confirm import Policy, StepRefused
 from dynamotable.commands.engine import apply_verdict, verified_line, verify
+from dynamotable.commands.options import PROGRESS_INTERVAL
 from dynamotable.commands.passes import Final, Key, Passes, Retry, finish, key_of, run_passes, stop_on_interrupt
-from dynamotable.commands.progress import PROGRESS_INTERVAL, Progress
+from dynamotable.commands.progress import Progress
 from dynamotable.commands.saved_plan import SavedPlan, SavedSteps
 from dynamotable.commands.target import Deadline, Target
 from dynamotable.engine.errors import AwsCallFailed, Retryable

@@ -27,7 +27,6 @@ from dynamotable.engine.reconcile import Timing
 
 # The embedded endpoint's default control-plane latency for --local: long enough that the waiting paths run
 # (CREATING, UPDATING, GSI backfill, replica creation), short enough for a quick demo.
-LOCAL_LATENCY = "create=1,update=0.5,delete=0.5,gsi_create=1,gsi_delete=0.5,replica=1"
 LOCAL_TIMING = Timing(poll=0.2, poll_max=1.0, retry_scale=0.1, rate_limit_min=1.0, not_found_delay=0.1)
 LOCAL_CREDENTIALS = Credentials("local", "local")  # the local endpoint accepts any credentials
 CONNECT_TIMEOUT = 5.0  # per attempt; AWS answers a TCP connect in milliseconds

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from dynamotable.api import spec as s
 from dynamotable.api.validation import OWNER_TAG
@@ -114,11 +115,29 @@ def needs_provider_beyond_5(manifest: s.DynamoTable) -> bool:
     return needs_key_schema(manifest) or needs_provider_v6(manifest)
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderNeeds:
+    """What `versions.tf` needs to know of one manifest (small: a worker process sends it back instead of the
+    model, see commands/render.py)."""
+
+    region: str | None  # spec.region
+    key_schema: bool  # needs_key_schema
+    v6_features: tuple[str, ...]  # provider_v6_features
+
+    @classmethod
+    def of(cls, manifest: s.DynamoTable) -> ProviderNeeds:
+        return cls(manifest.spec.region, needs_key_schema(manifest), tuple(provider_v6_features(manifest)))
+
+
 def required_provider_version(manifests: Sequence[s.DynamoTable]) -> tuple[str, str | None]:
     """The AWS provider constraint the rendered files need, and why (None: any supported version)."""
-    if any(needs_key_schema(m) for m in manifests):
+    return _provider_requirement([ProviderNeeds.of(m) for m in manifests])
+
+
+def _provider_requirement(needs: Sequence[ProviderNeeds]) -> tuple[str, str | None]:
+    if any(n.key_schema for n in needs):
         return PROVIDER_VERSION_KEY_SCHEMA, "AWS provider 6.29 or later is needed for multi-attribute GSI keys."
-    features = sorted({f for m in manifests for f in provider_v6_features(m)})
+    features = sorted({f for n in needs for f in n.v6_features})
     if features:
         return PROVIDER_VERSION_V6, "AWS provider 6 is needed for " + ", ".join(features) + "."
     return PROVIDER_VERSION, None
@@ -434,8 +453,13 @@ def _lifecycle(w: Writer, paths: Sequence[str], *, scaled: Sequence[str] = ()) -
 
 def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str) -> str:
     """`terraform {}` with the AWS provider requirement, the default provider and one alias per other region."""
-    version, why = required_provider_version(manifests)
-    regions = sorted({m.spec.region or provider_region for m in manifests} - {provider_region})
+    return render_versions_for([ProviderNeeds.of(m) for m in manifests], provider_region=provider_region)
+
+
+def render_versions_for(needs: Sequence[ProviderNeeds], *, provider_region: str) -> str:
+    """render_versions from each manifest's ProviderNeeds."""
+    version, why = _provider_requirement(needs)
+    regions = sorted({n.region or provider_region for n in needs} - {provider_region})
     w = Writer()
     w.comment("Providers for the DynamoDB tables rendered by dynamotable-operator.")
     w.open("terraform")
@@ -466,12 +490,17 @@ def render_versions(manifests: Sequence[s.DynamoTable], *, provider_region: str)
 def table_labels(manifests: Sequence[s.DynamoTable]) -> list[str]:
     """A unique Terraform label per manifest: from metadata.name, prefixed with the namespace where two
     manifests share a name (or a name would clash with versions.tf), numbered if still not unique."""
-    base = [default_label(m) for m in manifests]
+    return labels_for([(m.namespace, m.metadata.name) for m in manifests])
+
+
+def labels_for(names: Sequence[tuple[str, str]]) -> list[str]:
+    """table_labels from each manifest's (namespace, metadata.name)."""
+    base = [identifier(name) for _, name in names]
     counts = Counter(base)
     reserved = VERSIONS_FILE.removesuffix(".tf")
     labels = [
-        identifier(f"{m.namespace}_{m.metadata.name}") if counts[b] > 1 or b == reserved else b
-        for m, b in zip(manifests, base, strict=True)
+        identifier(f"{namespace}_{name}") if counts[b] > 1 or b == reserved else b
+        for (namespace, name), b in zip(names, base, strict=True)
     ]
     seen: set[str] = set()
     out: list[str] = []
