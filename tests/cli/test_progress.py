@@ -71,5 +71,8 @@ def test_a24_an_import_shows_its_status_while_it_runs(cli: Cli, endpoint: LocalE
     lines = result.err.splitlines()
     assert "cli-carts: started: import table cli-carts in us-east-1 from s3://exports/carts/ (DYNAMODB_JSON)" in lines
     waiting = [line for line in lines if line.startswith("still waiting: cli-carts: ")]
-    assert waiting and all("import IN_PROGRESS" in line for line in waiting), result.err
+    # The import is shown while it runs; a poll that lands after it completed, while the table is still CREATING,
+    # says only that (a loaded machine makes that window likely).
+    assert waiting and "import IN_PROGRESS" in waiting[0], result.err
+    assert all("import IN_PROGRESS" in line or "import" not in line for line in waiting), result.err
     assert lines[-1].startswith("cli-carts: converged (2 step(s))")
