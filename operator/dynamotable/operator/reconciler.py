@@ -18,8 +18,9 @@ makes no AWS call: its first drift check is placed at a random point of the inte
 restart with 10k converged tables does not re-observe them all at once. Neither does a create of an object
 this process already settled for its generation and uid: under load kopf's watch can lag behind its
 consistency timeout, and kopf then takes a stale body of its own (older than its diff-base annotation) for a
-new object. Drift passes run at most `drift_slots()` at a time, below the reconcile pool, so change handlers
-are never starved; how late each check ran is the `dynamotable_drift_check_lag_seconds` histogram.
+new object. Drift passes run at most `drift_slots()` at a time on threads of their own, so they neither starve
+change handlers nor queue behind them; how late each check ran is the `dynamotable_drift_check_lag_seconds`
+histogram.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-CONSISTENCY_TIMEOUT = 5.0  # seconds; kopf's default settings.persistence.consistency_timeout
+# Seconds a drift pass waits for its own status patch to show in the latest body (as kopf waits for its patches,
+# settings.consistency_timeout); kept short: the slot and the object's lock are held meanwhile.
+CONSISTENCY_TIMEOUT = 5.0
 # Seconds a change handler waits in-process for a table-operation slot before kopf requeues it. kopf does not
 # process the object's own events meanwhile (a deletion waits for the handler), so it stays short.
 SLOT_WAIT_BUDGET = 20.0
