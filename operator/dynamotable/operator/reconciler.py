@@ -64,6 +64,7 @@ from dynamotable.operator.drift import DriftScheduler
 from dynamotable.operator.kube import KubeApi
 from dynamotable.operator.latest import StoredBody
 from dynamotable.operator.metrics import Metrics
+from dynamotable.operator.persistence import StaleBodies
 from dynamotable.operator.settings import DRIFT_INTERVAL_ANNOTATION, TERRAFORM_CONFIGMAP_SUFFIX, OperatorSettings
 from dynamotable.operator.slots import SlotQueue
 from dynamotable.operator.state import Key, ObjectState, ObjectStates
@@ -173,6 +174,8 @@ class Reconciler:
             tick=settings.drift_tick,
         )
         self.slots = SlotQueue()
+        # Stale bodies kopf was handed (on_change finds them): kopf's storage writes nothing for them (persistence.py)
+        self.stale = StaleBodies()
         factory.limits.on_slot_freed(self.slots.freed)
         # kopf's live index of every DynamoTable's claim (handlers.py); None when driven without kopf.
         self.claims: Mapping[claiming.ClaimKey, Any] | None = None
@@ -638,6 +641,8 @@ class Reconciler:
         # its consistency timeout. A genuinely new object has no status and was never settled here; an object
         # re-created under the same name has a new uid.
         settled_here = trigger == Trigger.CREATE and state.uid == uid and state.settled_at(generation)
+        if settled_here:
+            self.stale.mark(body)
         if settled_here or statuses.steady_at(body.get("status"), generation):
             # Already settled for this generation (a restart, or a label/annotation edit): the first drift check
             # goes to a random point of its interval; an edited drift-interval annotation moves the next one.
@@ -954,4 +959,6 @@ class Reconciler:
 
     def _forget(self, key: Key) -> None:
         self.metrics.plan_steps.set(key, 0)
+        if (state := self.states.peek(key)) is not None and state.uid:
+            self.stale.forget(state.uid)
         self.states.forget(key)

@@ -24,6 +24,7 @@ from dynamotable.aws.limits import ControlPlaneLimits
 from dynamotable.operator import handlers, logs, shards
 from dynamotable.operator.kube import KubeApi, LoginFailed, login_in_cluster, login_kubeconfig
 from dynamotable.operator.metrics import DriftCollector, Metrics
+from dynamotable.operator.persistence import DiffBaseStorage, ProgressStorage, StaleBodies
 from dynamotable.operator.reconciler import Reconciler, aws_connections
 from dynamotable.operator.settings import (
     ANNOTATION_PREFIX,
@@ -58,11 +59,15 @@ class Login:
             raise LoginFailed(f"not in a cluster, and {exc}") from exc
 
 
-def kopf_settings(settings: OperatorSettings, *, peering: str | None = None) -> kopf.OperatorSettings:
+def kopf_settings(
+    settings: OperatorSettings, *, peering: str | None = None, stale: StaleBodies | None = None
+) -> kopf.OperatorSettings:
+    """kopf's settings; `stale` is the reconciler's record of stale bodies, for which kopf writes nothing."""
+    stale = stale if stale is not None else StaleBodies()
     ks = kopf.OperatorSettings()
     ks.persistence.finalizer = FINALIZER
-    ks.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
-    ks.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=ANNOTATION_PREFIX, key=DIFFBASE_KEY)
+    ks.persistence.progress_storage = ProgressStorage(stale, prefix=ANNOTATION_PREFIX)
+    ks.persistence.diffbase_storage = DiffBaseStorage(stale, prefix=ANNOTATION_PREFIX, key=DIFFBASE_KEY)
     ks.persistence.consistency_timeout = settings.consistency_timeout
     ks.posting.reporting_component = REPORTING_COMPONENT
     ks.posting.reporting_instance = socket.gethostname()
@@ -175,7 +180,7 @@ class Operator:
         return await kopf.spawn_tasks(
             registry=self.registry,
             identity=cast(Any, self.identity),  # kopf's Identity is a NewType of str it does not export
-            settings=kopf_settings(self.settings, peering=peering),
+            settings=kopf_settings(self.settings, peering=peering, stale=self.reconciler.stale),
             clusterwide=not namespaces,
             namespaces=list(namespaces),
             standalone=peering is None,
@@ -208,7 +213,7 @@ class Operator:
             kopf.run(
                 registry=self.registry,
                 identity=cast(Any, self.identity),
-                settings=kopf_settings(self.settings, peering=peering),
+                settings=kopf_settings(self.settings, peering=peering, stale=self.reconciler.stale),
                 clusterwide=not namespaces,
                 namespaces=list(namespaces),
                 standalone=peering is None,
