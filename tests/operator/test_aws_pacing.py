@@ -34,7 +34,7 @@ async def test_a18_creates_wait_for_a_table_operation_slot_and_are_never_refused
     assert sample("dynamotable_aws_pacing_wait_seconds_total", {"region": "us-east-1"}) is not None
 
 
-async def test_a18_a_create_waiting_for_a_slot_waits_in_its_handler_not_in_kopf_retries(harness: Harness) -> None:
+async def test_a18_a_create_waiting_for_a_slot_waits_in_process_not_in_kopf_retries(harness: Harness) -> None:
     """Tables queued for a slot wait in-process until one is given back (slots.py): their status says why at
     once, and the wait costs no kopf retry cycles (each a progress patch, a watch event and a pass; at 10,000
     tables those retries saturated the operator)."""
@@ -54,7 +54,9 @@ async def test_a18_a_create_waiting_for_a_slot_waits_in_its_handler_not_in_kopf_
     # each of the 3 queued tables is refused about once and then waits; retrying, each would be refused on
     # every retry until its turn (dozens of kopf cycles over the 1.5 s the queue takes)
     assert refused is not None and refused <= 2 * (len(names) - 1), refused
-    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))  # the GET after a wait is allowed
+    h.assert_rbac_covers(rules_for(all_namespaces=True, peering=False))
+    # the wait is outside kopf's handler: kopf handled each creation once, and nothing read an object back
+    assert [r for r in h.kube_requests() if r[1:] == ("dynamotables", "get")] == []
 
 
 async def test_a18_a_table_deleted_while_waiting_for_a_slot_is_never_created(harness: Harness) -> None:
@@ -102,3 +104,56 @@ async def test_a18_a_table_that_waited_for_a_slot_keeps_a_clean_status_and_costs
     checks = {n: h.state(n).drift_passes for n in names}
     await eventually(lambda: all(h.state(n).drift_passes >= checks[n] + 2 for n in names), timeout=30)
     assert [r for r in h.kube_requests()[sent:] if r[1] == "dynamotables/status"] == []
+
+
+async def test_a18_a_table_edited_while_waiting_for_a_slot_is_created_as_edited(harness: Harness) -> None:
+    """The wait does not hold the object's events: an edit made meanwhile is handled at once (kopf's update
+    handler), and the table is created once, from the edited spec."""
+    h = harness
+    h.endpoint.set_latency(Latency(create=2.0))
+    await h.start(fast_settings(h.endpoint, max_table_operations=1))
+    await h.create("first", table_spec(tableName=f"{h.namespace}-first"))
+    await eventually(lambda: h.reason("first") == "Creating", timeout=30)
+    await h.create("edited", table_spec(tableName=f"{h.namespace}-edited"))
+    await eventually(lambda: h.reason("edited") == "RateLimited", timeout=30)
+    queued = h.state("edited").passes
+    await h.patch("edited", {"spec": {"tags": {"team": "payments"}}})
+    await eventually(lambda: h.obj("edited")["status"].get("observedGeneration") == 2, timeout=30)
+    assert h.state("edited").passes > queued, "the edit was not handled while the table waited"
+    await eventually(lambda: h.ready("edited") and h.ready("first"), timeout=30)
+    creates = [r.payload for r in h.aws(f"{h.namespace}-edited", mutating=True) if r.operation == "CreateTable"]
+    assert len(creates) == 1
+    assert {"Key": "team", "Value": "payments"} in creates[0]["Tags"]
+    assert h.tags(f"{h.namespace}-edited")["team"] == "payments"
+
+
+async def test_a18_a_drift_correction_waits_for_a_slot_and_then_corrects(harness: Harness) -> None:
+    """A drift correction needs a table-operation slot like a create: refused one, it waits in the queue (no
+    pass while the slot is held, no kopf involved) and corrects the table once the slot is given back."""
+    h = harness
+    h.endpoint.set_latency(Latency())
+    await h.start(fast_settings(h.endpoint, max_table_operations=1, drift_interval=0.5, drift_jitter=0.0))
+    await h.create("drifted", table_spec(tableName=f"{h.namespace}-drifted"))
+    await eventually(lambda: h.ready("drifted"), timeout=30)
+    h.endpoint.set_latency(Latency(create=3.0))
+    await h.create("holder", table_spec(tableName=f"{h.namespace}-holder"))
+    await eventually(lambda: h.reason("holder") == "Creating", timeout=30)
+    h.ddb().update_table(
+        TableName=f"{h.namespace}-drifted",
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    )
+    await eventually(lambda: h.reason("drifted") == "RateLimited", timeout=30)
+    assert h.reason("holder") == "Creating", "the holder's slot was free already: the case was not exercised"
+    assert h.operator is not None
+    waits = h.operator.reconciler.slot_waits
+    await eventually(lambda: any(key[1] == "drifted" for key in waits), timeout=30)
+    passes = h.state("drifted").passes
+    ticks = h.operator.reconciler.drift.ticks
+    await eventually(lambda: h.operator is not None and h.operator.reconciler.drift.ticks >= ticks + 3)
+    if h.reason("holder") == "Creating":  # still held: the queued correction made no pass meanwhile
+        assert h.state("drifted").passes == passes
+    await eventually(lambda: h.ready("drifted") and h.ready("holder"), timeout=30)
+    billing = (h.describe(f"{h.namespace}-drifted") or {}).get("BillingModeSummary", {}).get("BillingMode")
+    assert billing == "PAY_PER_REQUEST"
+    await eventually(lambda: "DriftCorrected" in h.reasons("drifted"))  # kopf posts Events in the background

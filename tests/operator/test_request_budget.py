@@ -171,3 +171,32 @@ async def test_a_deleted_configmap_is_restored_by_a_periodic_read_back(harness: 
     assert h.configmap("kept") is None
     await eventually(lambda: h.configmap("kept") is not None, timeout=VERIFY_EVERY * 0.2 * 3)
     assert h.state("kept").drift_passes >= VERIFY_EVERY
+
+
+async def test_a_create_that_waited_for_a_slot_costs_at_most_six_kubernetes_requests(harness: Harness) -> None:
+    """Tables queued for a table-operation slot wait outside kopf's handler: no GET to learn whether the object
+    changed meanwhile, no kopf progress patches for a handler that outlived its budget."""
+    h = harness
+    h.endpoint.set_latency(Latency())  # ACTIVE by the next poll, as in bench_operator_scale.py
+    await h.start(fast_settings(h.endpoint, max_table_operations=2))
+    names = [f"w{i:02d}" for i in range(10)]
+    await asyncio.gather(*(h.create(n, table_spec(tableName=f"{h.namespace}-{n}")) for n in names))
+    await eventually(lambda: all(h.ready(n) for n in names), timeout=60)
+    await eventually(lambda: all("Created" in h.reasons(n) for n in names))
+    await h.drift_ticks(2)
+    waited = [n for n in names if any(statuses_reason(v) == "RateLimited" for v in h.history(n))]
+    assert len(waited) >= len(names) // 2, "few tables waited for a slot: the case was not exercised"
+    kinds = _per_table(h)
+    per_table = sum(kinds.values()) / len(names)
+    print(f"\nKubernetes requests per created table, {len(waited)} of {len(names)} after a wait: {dict(kinds)}")
+    assert per_table <= 6, kinds
+    assert kinds["dynamotables get"] == 0
+    assert kinds["dynamotables patch"] == 2 * len(names)  # the finalizer and kopf's annotations: no progress
+    assert kinds["events create"] == len(names)
+
+
+def statuses_reason(version: dict[str, Any]) -> str | None:
+    for condition in (version.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return str(condition.get("reason"))
+    return None

@@ -89,6 +89,15 @@ def test_merge_patch_removes_what_is_gone_and_keeps_foreign_keys() -> None:
     assert statuses.merge_patch(old, new) == {"tableArn": None, "plan": []}
 
 
+def test_applied_is_what_the_api_server_makes_of_a_merge_patch() -> None:
+    old = {"tableArn": "arn", "terraform": {"configMap": "t", "reason": "RateLimited"}, "kopf": {"progress": {}}}
+    new = {"terraform": {"configMap": "t", "sha256": "abc"}, "tableStatus": "ACTIVE"}
+    patch = statuses.merge_patch(old, new)
+    assert statuses.applied(old, patch) == {**new, "kopf": {"progress": {}}}  # foreign keys stay, as in the cluster
+    assert statuses.applied(None, {"plan": ["x"], "gone": None}) == {"plan": ["x"]}
+    assert old["terraform"] == {"configMap": "t", "reason": "RateLimited"}, "the old status is not changed"
+
+
 def test_steady_needs_this_generation_and_a_steady_reason() -> None:
     def st(reason: str, generation: int) -> dict[str, object]:
         return {"observedGeneration": generation, "conditions": [{"type": "Ready", "reason": reason}]}

@@ -9,6 +9,9 @@ Who drives an object:
 - the change handler (create / update / resume) until the generation is settled: converged (Synced), or
   steady (PlanOnly, AdoptionRequired, OwnershipConflict), or terminal (InvalidSpec, an AWS error that needs
   a spec change, ReplacementRequired...); it requeues itself with TemporaryError meanwhile;
+- a pass refused a table-operation slot [A18] returns to kopf at once (RateLimited in status) and waits in the
+  slot queue (slots.py), outside kopf's handler, so kopf handles the object's edits and its deletion meanwhile;
+  its slot's turn runs the next pass on the latest body, and the drift scheduler takes it from there;
 - then the drift scheduler (drift.py: one task and a heap of due times for every object), for steady
   objects only, every drift interval with jitter. A drift correction continues on the scheduler, pass after
   pass at the engine's requeue delays, until Synced again; it patches status itself (outside kopf's handler
@@ -78,9 +81,6 @@ log = logging.getLogger(__name__)
 # Seconds a drift pass waits for its own status patch to show in the latest body (as kopf waits for its patches,
 # settings.consistency_timeout); kept short: the slot and the object's lock are held meanwhile.
 CONSISTENCY_TIMEOUT = 5.0
-# Seconds a change handler waits in-process for a table-operation slot before kopf requeues it. kopf does not
-# process the object's own events meanwhile (a deletion waits for the handler), so it stays short.
-SLOT_WAIT_BUDGET = 20.0
 DRIFT_STOP_TIMEOUT = 5.0  # seconds the drift checks in flight get to finish when the operator stops
 VERIFY_EVERY = 12  # drift checks per read-back of the Terraform ConfigMap (hourly at the default 5 min interval)
 
@@ -114,6 +114,19 @@ class PassResult:
     steady: bool  # the change handler is done; drift checks take over
     slot_region: str | None = None  # refused a table-operation slot of this region [A18]: may wait for one
     table: str = ""  # the table name the pass worked on
+
+
+@dataclass(frozen=True, slots=True)
+class SlotTurn:
+    """A pass refused a table-operation slot [A18]: what its continuation needs once a slot is given back."""
+
+    trigger: Trigger
+    region: str
+    table: str
+    uid: str
+    generation: int | None
+    passes: int  # the object's pass count when it queued: a pass since means another handler took it over
+    status: dict[str, Any]  # the object's status as written by then (the latest body may not show it yet)
 
 
 def timing_from(settings: OperatorSettings) -> engine.Timing:
@@ -174,6 +187,8 @@ class Reconciler:
             tick=settings.drift_tick,
         )
         self.slots = SlotQueue()
+        # Objects waiting for a table-operation slot, outside kopf's handler (see _queue_for_slot).
+        self.slot_waits: dict[Key, asyncio.Task[None]] = {}
         # Stale bodies kopf was handed (on_change finds them): kopf's storage writes nothing for them (persistence.py)
         self.stale = StaleBodies()
         factory.limits.on_slot_freed(self.slots.freed)
@@ -196,6 +211,8 @@ class Reconciler:
         self.account_map = EMPTY_ACCOUNT_MAP
 
     async def close(self) -> None:
+        for task in list(self.slot_waits.values()):
+            task.cancel()  # a wait holds nothing; a pass it started is shielded and finishes
         await self.drift.stop(timeout=DRIFT_STOP_TIMEOUT)
         await self.kube.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -640,8 +657,12 @@ class Reconciler:
         # diff-base annotation it writes when the creation succeeded), once the watch lags behind by more than
         # its consistency timeout. A genuinely new object has no status and was never settled here; an object
         # re-created under the same name has a new uid.
-        settled_here = trigger == Trigger.CREATE and state.uid == uid and state.settled_at(generation)
-        if settled_here:
+        # An object waiting for a slot (settled here, its continuation queued) is left to that continuation, also
+        # on a label or annotation edit; an edited spec (a new generation) takes it over.
+        settled_here = (
+            state.uid == uid and state.settled_at(generation) and (trigger == Trigger.CREATE or key in self.slot_waits)
+        )
+        if settled_here and trigger == Trigger.CREATE:
             self.stale.mark(body)
         if settled_here or statuses.steady_at(body.get("status"), generation):
             # Already settled for this generation (a restart, or a label/annotation edit): the first drift check
@@ -654,40 +675,20 @@ class Reconciler:
             self.metrics.plan_steps.set(key, len(statuses.parse(body.get("status")).plan))
             self.metrics.reconciles.labels(trigger=trigger.value, result="Skipped").inc()
             return
+        self._cancel_slot_wait(key)
         state.unsettle()
         state.uid = uid
         async with state.lock:
             result = await self._pass(trigger, body, patch, logger, state)
-        result, body = await self._wait_for_slot(trigger, body, patch, logger, state=state, result=result)
-        delay = result.requeue_after
-        waiting_on_aws = not result.steady and result.slot_region is None  # not refused a slot (then kopf decides)
-        # [A24] not for a table restored or imported from spec.source: it has no ownership tag until a later step,
-        # so the status recording its ARN and TableId must be written before any other pass
-        from_source = bool((body.get("spec") or {}).get("source"))
-        if (
-            trigger == Trigger.CREATE
-            and waiting_on_aws
-            and delay is not None
-            and delay <= self.timing.poll
-            and not from_source
-        ):
-            # The table is being created and AWS expects it ACTIVE within one poll: look once more within this
-            # handler call, so the usual creation costs one kopf cycle (one progress annotation, and the status
-            # written before and after the wait) rather than two. Safe to lose: if the operator stops meanwhile,
-            # the next pass finds the table by its owner tag (an update's steps are recorded in status as they go).
+        if result.slot_region is not None:
+            # kopf writes the RateLimited status (and its own annotations) as this handler returns; the object
+            # waits for its turn outside kopf, which meanwhile handles its edits and its deletion.
+            self._queue_for_slot(key, state, self._turn(trigger, body, patch, state, result))
+            return
+        delay = self._look_again_after(trigger, body, result)
+        if delay is not None:
             async with state.lock:
-                if not statuses.ours(body.get("status")):
-                    # Not while the object has no status at all: kstatus (Flux, kubectl tooling) reads that as
-                    # Current, done. One write says Creating (Reconciling=True) before the wait; the next pass
-                    # patches against what it wrote.
-                    written = dict(patch.get("status") or {})
-                    # (the latest body cannot show it: kopf delivers this object's events after the handler)
-                    await self._apply_status(key, patch, logger, settle=False)
-                    body = kopf.Body(cast(kopf.RawBody, {**dict(body), "status": written}))
-                await asyncio.sleep(delay)
-                patch.pop("status", None)
-                state.last_status = None
-                result = await self._pass(trigger, body, patch, logger, state)
+                result = await self._look_again(key, trigger, body, patch, logger, state=state, delay=delay)
         if result.steady:
             state.settle(generation, drift_checks=True)
             now = asyncio.get_running_loop().time()
@@ -702,58 +703,179 @@ class Reconciler:
             raise kopf.PermanentError(f"{result.reason}: {result.message}")
         raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
 
-    async def _wait_for_slot(
+    def _look_again_after(self, trigger: Trigger, body: Mapping[str, Any], result: PassResult) -> float | None:
+        """The delay after which a creation looks again within the same call: when the table is being created
+        and AWS expects it ACTIVE within one poll. [A24] Not for a table restored or imported from spec.source:
+        it has no ownership tag until a later step, so the status recording its ARN and TableId must be written
+        before any other pass."""
+        delay = result.requeue_after
+        if (
+            trigger != Trigger.CREATE
+            or result.steady
+            or result.slot_region is not None
+            or delay is None
+            or delay > self.timing.poll
+            or (body.get("spec") or {}).get("source")
+        ):
+            return None
+        return delay
+
+    async def _look_again(
         self,
+        key: Key,
         trigger: Trigger,
         body: kopf.Body,
         patch: kopf.Patch,
         logger: logging.Logger | logging.LoggerAdapter[Any],
         *,
         state: ObjectState,
-        result: PassResult,
-    ) -> tuple[PassResult, kopf.Body]:
-        """A pass refused a table-operation slot [A18]: say so in status now, then wait here (slots.py) until a
-        slot of its region is given back, and pass again; for up to SLOT_WAIT_BUDGET seconds, then kopf requeues
-        it as before. Stops waiting as soon as the object is edited or being deleted: kopf then handles that."""
-        key = _key(body)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SLOT_WAIT_BUDGET
-        while result.slot_region is not None:
-            if patch.get("status"):
-                await self._apply_status(key, patch, logger)  # the wait is visible: RateLimited, and why
-                patch.pop("status", None)
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return result, body
-            # A slot given back before this handler queued up woke nobody: look before waiting.
-            free = self._factory_for(key[0]).table_operations(result.slot_region).would_admit(result.table)
-            if not free and not await self.slots.wait(result.slot_region, remaining):
-                return result, body
-            current = await self._unchanged_since(key, body)
-            if current is None:
-                return result, body  # kopf takes the edit or the deletion from here
-            # Go on with the object as stored now: its status has the RateLimited write above, which kopf's body
-            # does not, and the status patches of this handler call are computed against it (a key that write
-            # added and a later pass drops must be removed by the patch, not left behind).
-            body = current
-            async with state.lock:
-                result = await self._pass(trigger, body, patch, logger, state)
-        return result, body
+        delay: float,
+    ) -> PassResult:
+        """The table is being created and AWS expects it ACTIVE within one poll: look once more within this call,
+        so the usual creation costs one status write after the wait (and one kopf cycle) rather than two. The
+        second pass decides on what the first found (the table's ARN and TableId, the step in flight); `patch`
+        ends up against the status as stored. Safe to lose: if the operator stops meanwhile, the next pass finds
+        the table by its owner tag (an update's steps are recorded in status as they go)."""
+        stored = body.get("status")
+        found = statuses.applied(stored, patch.get("status") or {})
+        if not statuses.ours(stored):
+            # Not while the object has no status at all: kstatus (Flux, kubectl tooling) reads that as Current,
+            # done. One write says Creating (Reconciling=True) before the wait. (The latest body cannot show
+            # it: kopf delivers this object's events after the handler.)
+            await self._apply_status(key, patch, logger, settle=False)
+            stored = found
+        await asyncio.sleep(delay)
+        patch.pop("status", None)
+        state.last_status = None
+        seen = kopf.Body(cast(kopf.RawBody, {**dict(body), "status": found}))
+        result = await self._pass(trigger, seen, patch, logger, state)
+        final = statuses.applied(found, patch.pop("status", None) or {})
+        if statuses.normalized(final) != statuses.normalized(stored):
+            for name, value in statuses.merge_patch(stored, final).items():
+                patch.status[name] = value
+        state.last_status = statuses.normalized(final)
+        return result
 
-    async def _unchanged_since(self, key: Key, body: kopf.Body) -> kopf.Body | None:
-        """The object as stored now, when it is still the one this handler call was given; None when it was
-        edited, is being deleted, is gone or was re-created. Asked of the API server: kopf holds the object's own
-        events until the handler returns."""
-        namespace, name = key
-        path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}"
-        try:
-            current = await self.kube.request("GET", path)
-        except Exception:  # not found, or the API server cannot say: let kopf decide with fresh events
+    # ------------------------------------------------------------------------------------ slot waits
+
+    def _turn(
+        self, trigger: Trigger, body: Mapping[str, Any], patch: kopf.Patch, state: ObjectState, result: PassResult
+    ) -> SlotTurn:
+        assert result.slot_region is not None
+        return SlotTurn(
+            trigger=trigger,
+            region=result.slot_region,
+            table=result.table,
+            uid=str((body.get("metadata") or {}).get("uid") or ""),
+            generation=_generation(body),
+            passes=state.passes,
+            status=statuses.applied(body.get("status"), patch.get("status") or {}),
+        )
+
+    def _queue_for_slot(self, key: Key, state: ObjectState, turn: SlotTurn) -> None:
+        """Wait for a table-operation slot outside kopf's handler [A18]. A handler that waited would hold the
+        object's own events (an edit, a deletion) until it returned, cost a GET to learn of them, and at
+        10,000 tables keep thousands of kopf handler calls alive. The object counts as settled for its
+        generation meanwhile (no drift check, a stale create skipped); an edit or a deletion cancels the wait."""
+        self._cancel_slot_wait(key)
+        state.settle(turn.generation, drift_checks=False)
+        state.next_drift = None
+        task = asyncio.get_running_loop().create_task(
+            self._await_slot(key, turn),
+            name=f"dynamotable slot wait {key[0]}/{key[1]}",
+            context=contextvars.copy_context(),  # kopf's context: kopf.event() needs its event queue
+        )
+        self.slot_waits[key] = task
+        task.add_done_callback(functools.partial(self._slot_wait_ended, key))
+
+    def _cancel_slot_wait(self, key: Key) -> None:
+        task = self.slot_waits.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    def _slot_wait_ended(self, key: Key, task: asyncio.Task[None]) -> None:
+        if self.slot_waits.get(key) is task:
+            del self.slot_waits[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error(f"the slot wait of {key[0]}/{key[1]} failed", exc_info=task.exception())
+
+    async def _await_slot(self, key: Key, turn: SlotTurn | None) -> None:
+        while turn is not None:
+            # A slot given back before this object queued up woke nobody: look before waiting.
+            if not self._factory_for(key[0]).table_operations(turn.region).would_admit(turn.table):
+                await self.slots.wait(turn.region)
+            if self.gate is not None and not self.gate.is_open:  # paused shard: nothing may act on the object
+                self.slots.pass_turn(turn.region)
+                await asyncio.sleep(self.gate.interval)
+                continue
+            # Shielded: cancelled mid-pass (an edit, the operator stopping), the pass still finishes and releases
+            # the lock, so the next pass on the object never overlaps it.
+            turn = await asyncio.shield(self._slot_pass(key, turn, asyncio.current_task()))
+
+    async def _slot_pass(self, key: Key, turn: SlotTurn, waiter: asyncio.Task[Any] | None) -> SlotTurn | None:
+        """The pass of an object whose slot came: on the latest body, with the status it was last written;
+        returns the next turn when refused again. What follows is left alone when the wait was cancelled
+        meanwhile (`waiter` no longer the object's): the handler that cancelled it decides."""
+        state = self.states.peek(key)
+        latest = self._latest_body(key)
+        meta: Mapping[str, Any] = (latest.get("metadata") or {}) if latest is not None else {}
+        if (
+            state is None
+            or latest is None
+            or meta.get("deletionTimestamp")
+            or meta.get("uid") != turn.uid
+            or _generation(latest) != turn.generation
+            or (self.owns is not None and not self.owns(latest))
+        ):
+            self.slots.pass_turn(turn.region)  # edited, being deleted, gone or re-created: that handler has it
             return None
-        now, then = current.get("metadata") or {}, body.get("metadata") or {}
-        if now.get("deletionTimestamp") or any(now.get(f) != then.get(f) for f in ("uid", "generation")):
-            return None
-        return kopf.Body(cast(kopf.RawBody, dict(current)))
+        body = kopf.Body(cast(kopf.RawBody, {**dict(latest), "status": turn.status}))
+        logger = state.logger if state.logger is not None else logging.LoggerAdapter(log, {"object": key})
+        loop = asyncio.get_running_loop()
+        patch = kopf.Patch()
+        async with state.lock:
+            if state.passes != turn.passes:
+                self.slots.pass_turn(turn.region)
+                return None
+            try:
+                result = await self._pass(turn.trigger, body, patch, logger, state)
+                delay = self._look_again_after(turn.trigger, body, result)
+                if delay is not None:  # as the change handler does: one status write for the usual creation
+                    result = await self._look_again(key, turn.trigger, body, patch, logger, state=state, delay=delay)
+            except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced
+                await self._apply_status(key, patch, logger)
+                if self.slot_waits.get(key) is waiter:  # the drift scheduler tries again after the delay
+                    state.settle(turn.generation, drift_checks=True)
+                    self._schedule(key, state, loop.time() + (exc.delay or self.settings.error_backoff))
+                return None
+            if result.slot_region is not None:
+                next_turn = self._turn(turn.trigger, body, patch, state, result)
+                await self._apply_status(key, patch, logger, settle=False)
+                return next_turn if self.slot_waits.get(key) is waiter else None
+            # A drift check goes on from here: it must see this write in the latest body (see _apply_status).
+            await self._apply_status(key, patch, logger, settle=not result.steady)
+        if self.slot_waits.get(key) is waiter:
+            self._settled_outside_kopf(key, body, state, turn.generation, result)
+        return None
+
+    def _settled_outside_kopf(
+        self, key: Key, body: kopf.Body, state: ObjectState, generation: int | None, result: PassResult
+    ) -> None:
+        """After a pass outside kopf's handler cycle (a drift check, a pass after a slot wait): the next drift
+        check when steady, none when terminal (until the spec changes), else the next pass after its delay."""
+        now = asyncio.get_running_loop().time()
+        state.last_drift_check = now
+        state.drift_interval = self._interval(body, state)  # else the next check takes it for an edited interval
+        if result.steady:
+            state.settle(generation, drift_checks=True)
+            self._schedule(
+                key, state, schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
+            )
+        elif result.requeue_after is None:
+            state.settle(generation, drift_checks=False)
+        else:
+            state.settle(generation, drift_checks=True)
+            self._schedule(key, state, now + result.requeue_after)
 
     # -------------------------------------------------------------------------------- drift checks
 
@@ -847,20 +969,18 @@ class Reconciler:
             except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced
                 result = None
                 self._schedule(key, state, loop.time() + (exc.delay or self.settings.error_backoff))
-            finally:
-                await self._apply_status(key, patch, logger)
-        now = loop.time()
-        state.last_drift_check = now
+            turn = None
+            if result is not None and result.slot_region is not None:
+                turn = self._turn(Trigger.DRIFT, body, patch, state, result)
+            await self._apply_status(key, patch, logger)
         if result is None or not state.settled_at(generation):
+            state.last_drift_check = loop.time()
             return  # error handled above, or the spec changed meanwhile and the change handler took over
-        if result.steady:
-            self._schedule(
-                key, state, schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
-            )
-        elif result.requeue_after is None:
-            state.settle(generation, drift_checks=False)
-        else:
-            self._schedule(key, state, now + result.requeue_after)  # correcting drift: go on after the delay
+        if turn is not None:  # correcting drift needs a table-operation slot: wait for one, as a create does
+            state.last_drift_check = loop.time()
+            self._queue_for_slot(key, state, turn)
+            return
+        self._settled_outside_kopf(key, body, state, generation, result)  # correcting drift: goes on after a delay
 
     async def _apply_status(
         self,
@@ -902,6 +1022,7 @@ class Reconciler:
     ) -> None:
         key = _key(body)
         state = self.states.get(key)
+        self._cancel_slot_wait(key)  # a table waiting for a slot is never created once its object is deleted
         try:
             # Shape only: the rules of validation.py do not matter for letting a table go.
             manifest = s.DynamoTable.model_validate(self._doc(body, deleting=True), by_alias=True, by_name=False)
@@ -958,6 +1079,7 @@ class Reconciler:
         raise kopf.TemporaryError(f"{reason}: {message}", delay=delay)
 
     def _forget(self, key: Key) -> None:
+        self._cancel_slot_wait(key)
         self.metrics.plan_steps.set(key, 0)
         if (state := self.states.peek(key)) is not None and state.uid:
             self.stale.forget(state.uid)

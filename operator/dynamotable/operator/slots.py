@@ -1,10 +1,10 @@
-"""Change handlers waiting for a table-operation slot [A18], per region, in arrival order.
+"""Tables waiting for a table-operation slot [A18], per region, in arrival order.
 
 Without this a table refused a slot goes back to kopf with a short retry delay, and every retry costs a kopf
 cycle: a progress patch, a watch event and a pass. At 10,000 tables created at once, 1,700 of them retrying
 every poll while 200 held slots kept the operator saturated, so the tables holding slots were seen ACTIVE (and
-gave their slots back) later and later. Here a refused handler waits in-process; each slot given back wakes the
-one that waited longest, so a queued table costs nothing until its turn.
+gave their slots back) later and later. Here a refused table waits in-process (the reconciler's slot waits);
+each slot given back wakes the one that waited longest, so a queued table costs nothing until its turn.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ class SlotQueue:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake_one, region)
 
+    def pass_turn(self, region: str) -> None:
+        """A woken waiter that no longer needs its slot (its object was edited, deleted or re-created meanwhile)
+        wakes the next one in its place. Called on the loop."""
+        self._wake_one(region)
+
     def _wake_one(self, region: str) -> None:
         queue = self._waiting.get(region)
         while queue:
@@ -35,8 +40,9 @@ class SlotQueue:
                 waiter.set_result(None)
                 return
 
-    async def wait(self, region: str, timeout: float) -> bool:
-        """Wait for a slot of `region` to be given back: True when woken, False after `timeout` seconds."""
+    async def wait(self, region: str, timeout: float | None = None) -> bool:
+        """Wait for a slot of `region` to be given back: True when woken, False after `timeout` seconds (None:
+        no time limit)."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._waiting.setdefault(region, deque())
         queue.append(waiter)

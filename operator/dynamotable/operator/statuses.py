@@ -7,6 +7,7 @@ by themselves cause a write. Pure: no kopf, no I/O.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,6 +77,19 @@ def _merge_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, An
             _merge_patch(before, value) if isinstance(before, Mapping) and isinstance(value, Mapping) else value
         )
     return patch
+
+
+def applied(old: Mapping[str, Any] | None, patch: Mapping[str, Any]) -> dict[str, Any]:
+    """`.status` after the JSON merge patch `patch` (RFC 7386) is applied to `old`."""
+    out = dict(old or {})
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = applied(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def ready(raw: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
