@@ -21,6 +21,7 @@ import pytest
 from operator_harness import TEST_HEADERS, Harness, describe_loop, eventually, fast_settings, table_spec
 from prometheus_client import CollectorRegistry
 
+from dynamotable.local import Latency
 from dynamotable.operator.rbac import rules_for
 from dynamotable.operator.runtime import Login, Operator, ShardingNeedsPeering
 from dynamotable.operator.settings import OperatorSettings
@@ -45,6 +46,7 @@ class Running:
     label: str
     operator: Operator
     calls: list[Call]
+    priority: int = 10  # kopf's peering priority
     thread: threading.Thread | None = None
     loop: asyncio.AbstractEventLoop | None = None
     stop_flag: asyncio.Event | None = None
@@ -67,7 +69,7 @@ class Running:
         self.stop_flag = asyncio.Event()
         ready = asyncio.Event()
         ignored = set(asyncio.all_tasks())
-        tasks = await self.operator.spawn(stop_flag=self.stop_flag, ready_flag=ready, priority=10)
+        tasks = await self.operator.spawn(stop_flag=self.stop_flag, ready_flag=ready, priority=self.priority)
         runner = asyncio.create_task(kopf.run_tasks(tasks, ignored=ignored))
         await ready.wait()
         self.ready.set()
@@ -105,18 +107,18 @@ class Cluster:
         async with self.h.k.post(PEERINGS, json=body, headers=TEST_HEADERS) as rsp:
             assert rsp.status < 300, await rsp.text()
 
-    async def start(self, index: int, count: int, **overrides: Any) -> Running:
+    async def start(self, index: int, count: int, *, priority: int = 10, pod: str = "", **overrides: Any) -> Running:
         settings = fast_settings(
             self.h.endpoint, shard_count=count, shard_index=index, shard_census_interval=0.1, **overrides
         )
-        label = f"{index}/{count}"
+        label = f"{index}/{count}{pod}"
         op = Operator(settings, login=Login(server=str(self.h.k.url)), peering=BASE)
 
         def record(params: dict[str, Any] | None = None, model: Any = None, **_: Any) -> None:
             self.calls.append(Call(label, str(getattr(model, "name", "")), _table_of(params or {}), time.monotonic()))
 
         op.factory.add_hook("before-parameter-build.dynamodb", record)
-        run = Running(label, op, self.calls)
+        run = Running(label, op, self.calls, priority=priority)
         run.start()
         await asyncio.get_running_loop().run_in_executor(None, run.ready.wait, 15)
         assert run.error is None, run.error
@@ -201,6 +203,46 @@ async def test_a_change_of_shard_count_never_lets_two_shards_act_on_one_table(cl
     await eventually(lambda: registry.get_sample_value("dynamotable_shard_paused") == 0.0, timeout=5)
 
 
+async def test_a_hot_standby_and_the_pod_it_stands_in_for_never_both_act(cluster: Cluster) -> None:
+    """A pod of a higher priority joins the peering object of a running one (a rollout, a restarted pod-1):
+    kopf pauses the running one's event handling, and its gate pauses what runs outside kopf's handlers, the
+    drift checks and the tables waiting for a table-operation slot, until the other is gone."""
+    h = cluster.h
+    await cluster.peering(BASE)
+    # Drift checks every half second keep the acting pod calling AWS about its tables all the time; one slot,
+    # so most tables of the second batch are waiting for it when the other pod arrives.
+    settings = {"drift_interval": 0.5, "max_table_operations": 1}
+    first = await cluster.start(0, 1, priority=0, pod="-a", **settings)
+    await eventually(lambda: first.gate_open, timeout=10)
+    names = [f"s{i:02d}" for i in range(3)]
+    for n in names:
+        await h.create(n, table_spec(tableName=f"{h.namespace}-{n}"))
+    await eventually(lambda: all(h.ready(n) for n in names), timeout=30)
+    h.endpoint.set_latency(Latency(create=1.0))
+    queued = [f"q{i:02d}" for i in range(4)]
+    for n in queued:
+        await h.create(n, table_spec(tableName=f"{h.namespace}-{n}"))
+    await eventually(lambda: sum(h.reason(n) == "RateLimited" for n in queued) >= 2, timeout=30)
+    assert first.operator.reconciler.slot_waits, "no table waited for a slot: the case was not exercised"
+
+    second = await cluster.start(0, 1, priority=1, pod="-b", **settings)
+    await eventually(lambda: not first.gate_open, timeout=10)
+    paused_at = time.monotonic()
+    assert first.operator.shard is not None
+    gate = first.operator.shard.gate
+    censuses = gate.censuses
+    assert "standing by" in gate.verdict.reason
+    await eventually(lambda: gate.censuses >= censuses + 10, timeout=20)  # the window watched the gate
+    await eventually(lambda: all(h.ready(n) for n in names + queued), timeout=40)
+    await eventually(lambda: all(cluster.by_table(f"{h.namespace}-{n}", since=paused_at + 1.0) for n in names))
+    # Passes in flight when the gate closed may finish; nothing starts afterwards.
+    late = [c for c in cluster.calls if c.operator == first.label and c.at > paused_at + 1.0]
+    assert late == [], "the paused pod called AWS"
+    assert {c.operator for c in cluster.calls if c.at > paused_at + 1.0} == {second.label}
+    creates = [c.table for c in cluster.calls if c.operation == "CreateTable"]
+    assert sorted(creates) == sorted(f"{h.namespace}-{n}" for n in names + queued), "a table was created twice"
+
+
 async def test_the_claims_index_spans_all_shards(cluster: Cluster) -> None:
     h = cluster.h
     for index in range(2):
@@ -257,9 +299,9 @@ def _peering(name: str, **records: Any) -> dict[str, Any]:
     return {"metadata": {"name": name}, "status": records}
 
 
-def _alive(seconds_ago: float = 1, lifetime: int = 60) -> dict[str, Any]:
+def _alive(seconds_ago: float = 1, lifetime: int = 60, priority: int = 0) -> dict[str, Any]:
     seen = NOW - datetime.timedelta(seconds=seconds_ago)
-    return {"priority": 0, "lifetime": lifetime, "lastseen": seen.isoformat()}
+    return {"priority": priority, "lifetime": lifetime, "lastseen": seen.isoformat()}
 
 
 def _decide(*peerings: dict[str, Any], count: int = 3, identity: str = "me") -> bool:
@@ -289,6 +331,21 @@ def test_the_gate_opens_only_with_own_record_and_no_other_count() -> None:
     assert _decide(_peering(me, me=_alive()), _peering(peering_name(BASE, 2, 3), sibling=_alive()))
     # An unreadable record counts as alive: closed.
     assert not _decide(_peering(me, me=_alive()), _peering(peering_name(BASE, 0, 2), old="garbage"))
+
+
+def test_the_gate_stands_by_while_a_peer_of_a_higher_or_the_same_priority_is_alive() -> None:
+    """kopf pauses a process's event handling then; the gate pauses what runs outside kopf's handlers (drift
+    checks, tables waiting for a slot) with it, so a hot standby and the pod it stands in for never both act."""
+    me = peering_name(BASE, 0, 3)
+    assert _decide(_peering(me, me=_alive(priority=1), standby=_alive(priority=0)))
+    assert not _decide(_peering(me, me=_alive(priority=0), active=_alive(priority=1))), "a higher priority leads"
+    assert not _decide(_peering(me, me=_alive(priority=1), twin=_alive(priority=1))), "kopf pauses both on a tie"
+    # a dead or removed peer of a higher priority no longer counts; an unreadable record does
+    assert _decide(_peering(me, me=_alive(priority=0), gone=_alive(seconds_ago=120, priority=5), left=None))
+    assert not _decide(_peering(me, me=_alive(priority=1), odd={"priority": "x", "lifetime": 60, "lastseen": "?"}))
+    odd_me = {"priority": "x", "lifetime": 60, "lastseen": NOW.isoformat()}
+    assert not _decide(_peering(me, me=odd_me, low=_alive(priority=-5))), "own priority unreadable, with a peer"
+    assert _decide(_peering(me, me=odd_me)), "alone, priorities do not matter"
 
 
 def test_two_processes_of_different_counts_never_both_open() -> None:

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import contextvars
 import copy
+import dataclasses
 import functools
 import logging
 import random
@@ -127,6 +128,8 @@ class SlotTurn:
     generation: int | None
     passes: int  # the object's pass count when it queued: a pass since means another handler took it over
     status: dict[str, Any]  # the object's status as written by then (the latest body may not show it yet)
+    delay: float = 0.0  # seconds before the next pass (a creation not ACTIVE yet, an error's backoff)
+    needs_slot: bool = True  # False: a follow-up of a pass that went ahead (it holds its slot, or needs none)
 
 
 def timing_from(settings: OperatorSettings) -> engine.Timing:
@@ -761,6 +764,7 @@ class Reconciler:
     def _turn(
         self, trigger: Trigger, body: Mapping[str, Any], patch: kopf.Patch, state: ObjectState, result: PassResult
     ) -> SlotTurn:
+        """The turn of a pass refused a slot; `patch` is what it writes (or wrote) to `body`'s status."""
         assert result.slot_region is not None
         return SlotTurn(
             trigger=trigger,
@@ -800,22 +804,28 @@ class Reconciler:
             log.error(f"the slot wait of {key[0]}/{key[1]} failed", exc_info=task.exception())
 
     async def _await_slot(self, key: Key, turn: SlotTurn | None) -> None:
+        """Wait for the turn, pass, and go on the same way until the object is steady or terminal: a creation's
+        further looks (not ACTIVE yet) run here too, not on the drift scheduler, whose slots are for drift
+        checks and whose status writes wait for the watch."""
         while turn is not None:
+            await asyncio.sleep(turn.delay)
             # A slot given back before this object queued up woke nobody: look before waiting.
-            if not self._factory_for(key[0]).table_operations(turn.region).would_admit(turn.table):
+            limits = self._factory_for(key[0]).table_operations(turn.region)
+            if turn.needs_slot and not limits.would_admit(turn.table):
                 await self.slots.wait(turn.region)
             if self.gate is not None and not self.gate.is_open:  # paused shard: nothing may act on the object
-                self.slots.pass_turn(turn.region)
-                await asyncio.sleep(self.gate.interval)
+                if turn.needs_slot:
+                    self.slots.pass_turn(turn.region)
+                turn = dataclasses.replace(turn, delay=self.gate.interval)
                 continue
             # Shielded: cancelled mid-pass (an edit, the operator stopping), the pass still finishes and releases
             # the lock, so the next pass on the object never overlaps it.
             turn = await asyncio.shield(self._slot_pass(key, turn, asyncio.current_task()))
 
     async def _slot_pass(self, key: Key, turn: SlotTurn, waiter: asyncio.Task[Any] | None) -> SlotTurn | None:
-        """The pass of an object whose slot came: on the latest body, with the status it was last written;
-        returns the next turn when refused again. What follows is left alone when the wait was cancelled
-        meanwhile (`waiter` no longer the object's): the handler that cancelled it decides."""
+        """The pass of an object whose turn came: on the latest body, with the status it was last written;
+        returns the next turn (refused again, or not done yet), None when done. What follows is left alone when
+        the wait was cancelled meanwhile (`waiter` no longer the object's): the handler that cancelled it decides."""
         state = self.states.peek(key)
         latest = self._latest_body(key)
         meta: Mapping[str, Any] = (latest.get("metadata") or {}) if latest is not None else {}
@@ -826,37 +836,42 @@ class Reconciler:
             or meta.get("uid") != turn.uid
             or _generation(latest) != turn.generation
             or (self.owns is not None and not self.owns(latest))
+            or state.passes != turn.passes
         ):
-            self.slots.pass_turn(turn.region)  # edited, being deleted, gone or re-created: that handler has it
+            if turn.needs_slot:  # edited, being deleted, gone or re-created: that handler has it
+                self.slots.pass_turn(turn.region)
             return None
         body = kopf.Body(cast(kopf.RawBody, {**dict(latest), "status": turn.status}))
         logger = state.logger if state.logger is not None else logging.LoggerAdapter(log, {"object": key})
-        loop = asyncio.get_running_loop()
         patch = kopf.Patch()
         async with state.lock:
             if state.passes != turn.passes:
-                self.slots.pass_turn(turn.region)
+                if turn.needs_slot:
+                    self.slots.pass_turn(turn.region)
                 return None
+            result: PassResult | None = None
+            backoff = self.settings.error_backoff
             try:
                 result = await self._pass(turn.trigger, body, patch, logger, state)
                 delay = self._look_again_after(turn.trigger, body, result)
                 if delay is not None:  # as the change handler does: one status write for the usual creation
                     result = await self._look_again(key, turn.trigger, body, patch, logger, state=state, delay=delay)
             except kopf.TemporaryError as exc:  # an unexpected error, already logged and announced
-                await self._apply_status(key, patch, logger)
-                if self.slot_waits.get(key) is waiter:  # the drift scheduler tries again after the delay
-                    state.settle(turn.generation, drift_checks=True)
-                    self._schedule(key, state, loop.time() + (exc.delay or self.settings.error_backoff))
-                return None
-            if result.slot_region is not None:
-                next_turn = self._turn(turn.trigger, body, patch, state, result)
-                await self._apply_status(key, patch, logger, settle=False)
-                return next_turn if self.slot_waits.get(key) is waiter else None
-            # A drift check goes on from here: it must see this write in the latest body (see _apply_status).
-            await self._apply_status(key, patch, logger, settle=not result.steady)
-        if self.slot_waits.get(key) is waiter:
+                backoff = exc.delay or backoff
+            # The next pass goes on from what this one wrote: no wait for the watch to show it.
+            written = await self._apply_status(key, patch, logger, settle=False)
+            status = statuses.applied(body.get("status"), patch.get("status") or {}) if written else turn.status
+        if self.slot_waits.get(key) is not waiter:
+            return None
+        following = dataclasses.replace(turn, passes=state.passes, status=status, needs_slot=False)
+        if result is None:
+            return dataclasses.replace(following, delay=backoff)
+        if result.slot_region is not None:  # refused again: back in the queue
+            return dataclasses.replace(following, delay=0.0, needs_slot=True)
+        if result.steady or result.requeue_after is None:
             self._settled_outside_kopf(key, body, state, turn.generation, result)
-        return None
+            return None
+        return dataclasses.replace(following, delay=result.requeue_after)
 
     def _settled_outside_kopf(
         self, key: Key, body: kopf.Body, state: ObjectState, generation: int | None, result: PassResult
@@ -989,26 +1004,26 @@ class Reconciler:
         logger: logging.Logger | logging.LoggerAdapter[Any],
         *,
         settle: bool = True,
-    ) -> None:
+    ) -> bool:
         """Outside kopf's handler cycle (drift checks) status patches are ours to send. Then wait (like kopf's
         consistency_timeout) until the latest body shows it, so the next pass does not decide on a stale status;
-        not with settle=False (the caller passes on what it wrote itself)."""
+        not with settle=False (the caller passes on what it wrote itself). False when the patch failed."""
         if not patch:
-            return
+            return True
         namespace, name = key
         path = f"/apis/{s.GROUP}/{s.VERSION}/namespaces/{namespace}/{s.PLURAL}/{name}/status"
         try:
             patched = await self.kube.request("PATCH", path, body=dict(patch), content_type=configmap.MERGE_PATCH)
         except Exception as exc:
             logger.warning(f"status patch failed (the next pass retries): {exc}")
-            return
+            return False
         version = (patched.get("metadata") or {}).get("resourceVersion")
-        if not settle:
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(CONSISTENCY_TIMEOUT):
-                while version is not None and self._resource_version(key) not in (version, None):
-                    await asyncio.sleep(0.01)
+        if settle:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CONSISTENCY_TIMEOUT):
+                    while version is not None and self._resource_version(key) not in (version, None):
+                        await asyncio.sleep(0.01)
+        return True
 
     def _resource_version(self, key: Key) -> str | None:
         entry = self._latest_stored(key)

@@ -134,11 +134,17 @@ class Operator:
 
     def _shard(self, peering: str | None, namespaces: Collection[str]) -> shards.Shard | None:
         count = self.settings.shard_count
+        globs = any(ch in ns for ns in namespaces for ch in "*?[")
+        if count is None and peering is not None and not globs:
+            # Hot standby, one shard: the census pauses what runs outside kopf's handlers (drift checks, slot
+            # waits) while kopf pauses this process for a peer of a higher priority. (With namespace globs the
+            # peering objects cannot be listed: kopf's pause then covers its handlers only.)
+            count = 1
         if count is None:
             return None
         if peering is None:
             raise ShardingNeedsPeering("sharding (shard_count) needs peering (--peering NAME)")
-        if any(ch in ns for ns in namespaces for ch in "*?["):
+        if globs:
             raise ShardingNeedsPeering("sharding needs exact namespace names (no globs)")
         gate = shards.ShardGate(
             self.kube,

@@ -6,12 +6,15 @@ restarts, unlike `hash()`). Every shard runs kopf peering under its own peering 
 of every live process.
 
 The gate (docs/scaling.md): a shard acts only while (1) kopf's keep-alive record of this very process is present
-and alive in its own peering object, and (2) no live record exists in a peering object of the same base with a
-different shard count. Each process writes its record before it reads the others' (condition 1), so of two
-processes with different counts started at any moment at least one sees the other and stays closed; a process that
-sees a foreign count closes too, and both stay closed until the processes of one count are gone (their records
-removed on exit, or expired after kopf's peering lifetime). A process that cannot read the census closes
-(fail-closed), so one cut off from the API server stops acting before its record expires for the others.
+and alive in its own peering object, (2) no other live record there has a priority as high as its own (kopf then
+pauses this process's event handling: the gate pauses what runs outside kopf's handlers too, the drift checks and
+the tables waiting for a slot, so a hot standby and the pod it stands in for never both act), and (3) no live record
+exists in a peering object of the same base with a different shard count. Each process writes its record before
+it reads the others' (condition 1), so of two processes with different counts started at any moment at least one
+sees the other and stays closed; a process that sees a foreign count closes too, and both stay closed until the
+processes of one count are gone (their records removed on exit, or expired after kopf's peering lifetime). A
+process that cannot read the census closes (fail-closed), so one cut off from the API server stops acting before
+its record expires for the others.
 """
 
 from __future__ import annotations
@@ -89,23 +92,40 @@ def decide(
 ) -> Verdict:
     """Pure: whether a process (kopf `identity` in `own_peering`, shard count `count`) may act, given the peering
     objects it listed."""
-    registered = False
+    own: Any = None
+    peers: dict[str, Any] = {}  # the other live records of this process's own peering object
     foreign: list[str] = []
     for obj in peerings:
         name = str((obj.get("metadata") or {}).get("name") or "")
         status = obj.get("status") or {}
         if not isinstance(status, Mapping):
             continue
-        if name == own_peering and _alive(status.get(identity), now):
-            registered = True
+        if name == own_peering:
+            own = status.get(identity) if _alive(status.get(identity), now) else None
+            peers = {peer: record for peer, record in status.items() if peer != identity and _alive(record, now)}
         other_count = _shard_count_of(name, base)
         if other_count is not None and other_count != count:
             foreign += [f"{name}:{peer}" for peer, record in status.items() if _alive(record, now)]
     if foreign:
         return Verdict(False, f"processes with another shard count are alive: {', '.join(sorted(foreign))}")
-    if not registered:
+    if own is None:
         return Verdict(False, f"own peering record not (yet) in {own_peering}")
+    mine = _priority(own)
+    # kopf's rule: a live peer of a higher priority takes over, one of the same priority pauses both
+    ahead = sorted(p for p, r in peers.items() if mine is None or (theirs := _priority(r)) is None or theirs >= mine)
+    if ahead:
+        return Verdict(
+            False, f"standing by: peers of the same or a higher priority are alive in {own_peering}: {', '.join(ahead)}"
+        )
     return Verdict(True, f"shard count {count} alone")
+
+
+def _priority(record: Any) -> int | None:
+    """A kopf peer record's priority; None when unreadable (the gate then errs on the closed side)."""
+    try:
+        return int(record["priority"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class ShardGate:
