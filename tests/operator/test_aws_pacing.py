@@ -59,14 +59,19 @@ async def test_a18_a_create_waiting_for_a_slot_waits_in_process_not_in_kopf_retr
     assert [r for r in h.kube_requests() if r[1:] == ("dynamotables", "get")] == []
 
 
-async def test_a18_a_table_deleted_while_waiting_for_a_slot_is_never_created(harness: Harness) -> None:
-    h = harness
+async def _one_waiting_behind_first(h: Harness, name: str) -> None:
+    """One slot: `first` is being created (2 s) and holds it, `name` waits for it."""
     h.endpoint.set_latency(Latency(create=2.0))
     await h.start(fast_settings(h.endpoint, max_table_operations=1))
     await h.create("first", table_spec(tableName=f"{h.namespace}-first"))
     await eventually(lambda: h.reason("first") == "Creating", timeout=30)
-    await h.create("second", table_spec(tableName=f"{h.namespace}-second"))
-    await eventually(lambda: h.reason("second") == "RateLimited", timeout=30)
+    await h.create(name, table_spec(tableName=f"{h.namespace}-{name}"))
+    await eventually(lambda: h.reason(name) == "RateLimited", timeout=30)
+
+
+async def test_a18_a_table_deleted_while_waiting_for_a_slot_is_never_created(harness: Harness) -> None:
+    h = harness
+    await _one_waiting_behind_first(h, "second")
     await h.delete("second")
     await eventually(lambda: not h.exists("second"), timeout=30)
     await eventually(lambda: h.ready("first"), timeout=30)
@@ -110,12 +115,7 @@ async def test_a18_a_table_edited_while_waiting_for_a_slot_is_created_as_edited(
     """The wait does not hold the object's events: an edit made meanwhile is handled at once (kopf's update
     handler), and the table is created once, from the edited spec."""
     h = harness
-    h.endpoint.set_latency(Latency(create=2.0))
-    await h.start(fast_settings(h.endpoint, max_table_operations=1))
-    await h.create("first", table_spec(tableName=f"{h.namespace}-first"))
-    await eventually(lambda: h.reason("first") == "Creating", timeout=30)
-    await h.create("edited", table_spec(tableName=f"{h.namespace}-edited"))
-    await eventually(lambda: h.reason("edited") == "RateLimited", timeout=30)
+    await _one_waiting_behind_first(h, "edited")
     queued = h.state("edited").passes
     await h.patch("edited", {"spec": {"tags": {"team": "payments"}}})
     await eventually(lambda: h.obj("edited")["status"].get("observedGeneration") == 2, timeout=30)
