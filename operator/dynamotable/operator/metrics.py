@@ -131,7 +131,7 @@ class DriftCollector(Collector):
         )
         yield GaugeMetricFamily(
             f"{NAMESPACE}_drift_checks_in_flight",
-            "Drift checks running now (at most half of maxConcurrentReconciles).",
+            "Drift checks running now (at most twice maxConcurrentReconciles).",
             value=self._in_flight(),
         )
         yield CounterMetricFamily(
