@@ -96,6 +96,9 @@ def test_applied_is_what_the_api_server_makes_of_a_merge_patch() -> None:
     patch = statuses.merge_patch(old, new)
     assert statuses.applied(old, patch) == {**new, "kopf": {"progress": {}}}  # foreign keys stay, as in the cluster
     assert statuses.applied(None, {"plan": ["x"], "gone": None}) == {"plan": ["x"]}
+    assert statuses.applied({"terraform": "old"}, {"terraform": {"sha256": "a", "reason": None}}) == {
+        "terraform": {"sha256": "a"}
+    }, "an object replacing a scalar is merged into nothing, as RFC 7386 says"
     assert old["terraform"] == {"configMap": "t", "reason": "RateLimited"}, "the old status is not changed"
 
 

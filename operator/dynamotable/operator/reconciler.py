@@ -697,17 +697,10 @@ class Reconciler:
         if delay is not None:
             async with state.lock:
                 result = await self._look_again(key, trigger, body, patch, logger, state=state, delay=delay)
-        if result.steady:
-            state.settle(generation, drift_checks=True)
-            now = asyncio.get_running_loop().time()
-            state.drift_interval = self._interval(body, state)
-            state.last_drift_check = now
-            self._schedule(
-                key, state, schedule.next_check(now, state.drift_interval, self.settings.drift_jitter, self.rng)
-            )
-            return
-        if result.requeue_after is None:
-            state.settle(generation, drift_checks=False)
+        if result.steady or result.requeue_after is None:
+            self._after_pass(key, body, state, generation, result)
+            if result.steady:
+                return
             raise kopf.PermanentError(f"{result.reason}: {result.message}")
         raise kopf.TemporaryError(f"{result.reason}: {result.message}", delay=result.requeue_after)
 
@@ -841,7 +834,6 @@ class Reconciler:
             or meta.get("uid") != turn.uid
             or _generation(latest) != turn.generation
             or (self.owns is not None and not self.owns(latest))
-            or state.passes != turn.passes
         ):
             if turn.needs_slot:  # edited, being deleted, gone or re-created: that handler has it
                 self.slots.pass_turn(turn.region)
@@ -874,15 +866,16 @@ class Reconciler:
         if result.slot_region is not None:  # refused again: back in the queue
             return dataclasses.replace(following, delay=0.0, needs_slot=True)
         if result.steady or result.requeue_after is None:
-            self._settled_outside_kopf(key, body, state, turn.generation, result)
+            self._after_pass(key, body, state, turn.generation, result)
             return None
         return dataclasses.replace(following, delay=result.requeue_after)
 
-    def _settled_outside_kopf(
+    def _after_pass(
         self, key: Key, body: kopf.Body, state: ObjectState, generation: int | None, result: PassResult
     ) -> None:
-        """After a pass outside kopf's handler cycle (a drift check, a pass after a slot wait): the next drift
-        check when steady, none when terminal (until the spec changes), else the next pass after its delay."""
+        """What follows a pass: the next drift check when steady, none when terminal (until the spec changes),
+        else the next pass after its delay on the drift scheduler (outside kopf's handler cycle only: a change
+        handler's next pass is kopf's retry)."""
         now = asyncio.get_running_loop().time()
         state.last_drift_check = now
         state.drift_interval = self._interval(body, state)  # else the next check takes it for an edited interval
@@ -1000,7 +993,7 @@ class Reconciler:
             state.last_drift_check = loop.time()
             self._queue_for_slot(key, state, turn)
             return
-        self._settled_outside_kopf(key, body, state, generation, result)  # correcting drift: goes on after a delay
+        self._after_pass(key, body, state, generation, result)  # correcting drift: goes on after a delay
 
     async def _apply_status(
         self,

@@ -85,8 +85,9 @@ def applied(old: Mapping[str, Any] | None, patch: Mapping[str, Any]) -> dict[str
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = applied(out[key], value)
+        elif isinstance(value, Mapping):  # merged into what is there, or into nothing (its nulls then dropped)
+            before = out.get(key)
+            out[key] = applied(before if isinstance(before, Mapping) else None, value)
         else:
             out[key] = copy.deepcopy(value)
     return out
