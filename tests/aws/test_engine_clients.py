@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from dynamotable.aws.accounts import RoleToAssume
 from dynamotable.aws.clients import ClientFactory, Credentials, endpoint_from_env
 from dynamotable.local import LocalEndpoint
 
@@ -44,6 +45,27 @@ def test_static_credentials_get_their_own_client(endpoint: LocalEndpoint) -> Non
         "dynamodb", "us-east-1", credentials=other
     )
     assert "secret" not in repr(other)
+
+
+def test_every_session_shares_one_copy_of_botocore_s_models_and_endpoints(endpoint: LocalEndpoint) -> None:
+    """Default credentials, static ones and an assumed role (an account) each get a session of their own, but
+    endpoints.json (about 6.7 MiB decoded) and the service models are loaded once per process, not per session."""
+    factory = ClientFactory(endpoint_url=endpoint.url, max_attempts=1)
+    role = factory.assuming(RoleToAssume("arn:aws:iam::111122223333:role/dynamotable"), "us-east-1")
+    clients = [
+        factory.dynamodb("us-east-1"),
+        factory.client("dynamodb", "us-east-1", credentials=Credentials("AKIDOTHER", "secret")),
+        role.dynamodb("us-east-1"),
+    ]
+    sessions = {id(s): s for s in [*factory._sessions.values(), *role._sessions.values()]}
+    assert len(sessions) == 3
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions.values()}
+    assert len(loaders) == 1
+    resolvers = [s._session._get_internal_component("endpoint_resolver") for s in sessions.values()]
+    assert len({id(r._endpoint_data) for r in resolvers}) == 1
+    loader = next(iter(sessions.values()))._session.get_component("data_loader")
+    assert len(loader.search_paths) == len(set(loader.search_paths))
+    assert all(c.list_tables()["TableNames"] == [] for c in clients[:2])
 
 
 def test_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

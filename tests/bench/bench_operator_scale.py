@@ -273,6 +273,8 @@ async def run(objects: int, drift_interval: float, intervals: int, endpoint_url:
 def report_tracemalloc(when: str, objects: int) -> None:
     """The live Python allocations now, per object: by file, then by the allocating call stack."""
     snapshot = tracemalloc.take_snapshot()
+    dump = f"bench_operator_scale.{when.replace(' ', '-')}.tracemalloc"
+    snapshot.dump(dump)
     total = sum(stat.size for stat in snapshot.statistics("filename"))
     per_object = total / objects / 1024
     print(f"tracemalloc {when}: {total / 2**20:.1f} MiB traced, {per_object:.2f} KB per object of {objects}")
@@ -285,6 +287,7 @@ def report_tracemalloc(when: str, objects: int) -> None:
             print(f"  {stat.size / objects / 1024:7.2f}")
             for line in stat.traceback.format()[-2 * tracemalloc.get_traceback_limit() :]:
                 print(f"      {line}")
+    print(f"  the whole snapshot: {dump}, read it with tracemalloc.Snapshot.load")
 
 
 def trimmed_rss() -> float:

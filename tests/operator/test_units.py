@@ -90,6 +90,16 @@ def test_merge_patch_removes_what_is_gone_and_keeps_foreign_keys() -> None:
     assert statuses.merge_patch(old, new) == {"tableArn": None, "plan": []}
 
 
+def test_the_fingerprint_of_a_status_tells_the_same_status_from_a_different_one() -> None:
+    """The operator keeps a 16-byte fingerprint of its last status write per object, not the status itself."""
+    one = {"tableStatus": "ACTIVE", "conditions": [{"type": "Ready", "status": "True"}], "terraform": {"a": 1}}
+    same = {"terraform": {"a": 1}, "conditions": [{"status": "True", "type": "Ready"}], "tableStatus": "ACTIVE"}
+    assert statuses.fingerprint(one) == statuses.fingerprint(same)
+    assert len(statuses.fingerprint(one)) == 16
+    assert statuses.fingerprint(one) != statuses.fingerprint({**one, "tableStatus": "UPDATING"})
+    assert statuses.fingerprint(one) != statuses.fingerprint({**one, "conditions": []})
+
+
 def test_applied_is_what_the_api_server_makes_of_a_merge_patch() -> None:
     old = {"tableArn": "arn", "terraform": {"configMap": "t", "reason": "RateLimited"}, "kopf": {"progress": {}}}
     new = {"terraform": {"configMap": "t", "sha256": "abc"}, "tableStatus": "ACTIVE"}

@@ -15,12 +15,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import boto3
-import botocore.session
 from botocore.credentials import CredentialProvider, CredentialResolver, DeferredRefreshableCredentials
 from botocore.exceptions import ClientError
 
 from .accounts import RoleToAssume
+from .sessions import boto3_session, botocore_session
 
 SESSION_SECONDS = 3600  # the default (and the most every role allows without raising its MaxSessionDuration)
 METHOD = "dynamotable-assume-role"
@@ -93,6 +92,6 @@ def assumed_role_session(
     credentials = DeferredRefreshableCredentials(
         refresh_using=assume_role_refresher(role, sts, duration=duration), method=METHOD, **kwargs
     )
-    core = botocore.session.Session()
+    core = botocore_session()
     core.register_component("credential_provider", CredentialResolver(providers=[_Provider(credentials)]))
-    return boto3.session.Session(botocore_session=core)
+    return boto3_session(core)

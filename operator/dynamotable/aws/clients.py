@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ProxyConnectionError
 
 from .accounts import RoleToAssume
 from .assume_role import Clock, assumed_role_session
 from .limits import ControlPlaneLimits, TableOperations
+from .sessions import boto3_session
 
 Handler = Callable[..., Any]
 
@@ -159,9 +159,9 @@ class ClientFactory:
         session = self._sessions.get(creds)
         if session is None:
             if creds is None:
-                session = boto3.session.Session()
+                session = boto3_session()
             else:
-                session = boto3.session.Session(
+                session = boto3_session(
                     aws_access_key_id=creds.access_key_id,
                     aws_secret_access_key=creds.secret_access_key,
                     aws_session_token=creds.session_token,

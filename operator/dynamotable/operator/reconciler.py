@@ -372,11 +372,11 @@ class Reconciler:
         the body a timer sees can lag behind our previous patch)."""
         old = body.get("status")
         target = statuses.normalized(new)
-        if target == statuses.normalized(old) and state.last_status in (None, target):
+        if target == statuses.normalized(old) and state.last_status in (None, statuses.fingerprint(target)):
             return False
         for key, value in statuses.merge_patch(old, new).items():
             patch.status[key] = value
-        state.last_status = target
+        state.last_status = statuses.fingerprint(target)
         return True
 
     # ------------------------------------------------------------------------------------- the pass
@@ -754,7 +754,7 @@ class Reconciler:
         if statuses.normalized(final) != statuses.normalized(stored):
             for name, value in statuses.merge_patch(stored, final).items():
                 patch.status[name] = value
-        state.last_status = statuses.normalized(final)
+        state.last_status = statuses.fingerprint(statuses.normalized(final))
         return result
 
     # ------------------------------------------------------------------------------------ slot waits

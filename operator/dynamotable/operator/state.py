@@ -15,7 +15,7 @@ from typing import Any
 Key = tuple[str, str]  # (namespace, name)
 
 
-@dataclass
+@dataclass(slots=True)
 class ObjectState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # The generation whose change-handler work is over (converged, steady or terminal); None while the change
@@ -30,7 +30,7 @@ class ObjectState:
     logger: Any = None  # kopf's logger for this object, from its last handler call (drift checks log with it)
     step_in_flight: tuple[str, str] | None = None  # (operation, description) executed, not yet seen finished
     drift_fields: list[str] = field(default_factory=list)  # drift being corrected, announced when Synced again
-    last_status: dict[str, Any] | None = None  # normalized status of our last patch (the body may lag behind)
+    last_status: bytes | None = None  # statuses.fingerprint of our last patch's status (the body may lag behind)
     reported: set[str] = field(default_factory=set)  # one-off warnings already posted (bad annotation, ...)
     # What happened, for metrics and tests (a test waits for these instead of sleeping: "the drift scheduler looked
     # three times and nothing was sent" rather than "nothing was sent within 0.5 s"):
