@@ -372,11 +372,12 @@ class Reconciler:
         the body a timer sees can lag behind our previous patch)."""
         old = body.get("status")
         target = statuses.normalized(new)
-        if target == statuses.normalized(old) and state.last_status in (None, statuses.fingerprint(target)):
+        written = statuses.fingerprint(target)
+        if target == statuses.normalized(old) and state.last_status in (None, written):
             return False
         for key, value in statuses.merge_patch(old, new).items():
             patch.status[key] = value
-        state.last_status = statuses.fingerprint(target)
+        state.last_status = written
         return True
 
     # ------------------------------------------------------------------------------------- the pass
